@@ -1,0 +1,176 @@
+"""The ``mcpot`` command line: parses arguments, calls the API, prints. Nothing imports it.
+
+User errors (:class:`~mcpot.errors.McpotError`) print one message and exit with status 2, with no
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+
+import pandas as pd
+
+from . import __version__
+from .errors import McpotError
+from .kernel import READINGS
+from .model import ParameterSpace
+from .priors import SECTORS, load_priors
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    """Register ``fn`` as the handler of subcommand ``name``."""
+
+    def register(fn):
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def sector_list(text: str) -> tuple[str, ...]:
+    sectors = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = [s for s in sectors if s not in SECTORS]
+    if unknown or not sectors:
+        raise argparse.ArgumentTypeError(
+            f"unknown sector {', '.join(unknown) or text!r}; choose from {', '.join(SECTORS)}"
+        )
+    return sectors
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """Options every model-evaluating command shares."""
+    p.add_argument(
+        "--sectors",
+        type=sector_list,
+        default=SECTORS,
+        help="comma-separated sectors (default: all three)",
+    )
+    p.add_argument(
+        "--priors",
+        metavar="DIR",
+        default=None,
+        help="directory of <sector>.toml prior files (default: the bundled priors/)",
+    )
+    p.add_argument(
+        "--reading",
+        choices=READINGS,
+        default="report",
+        help="reading of equation (2) (default: report)",
+    )
+
+
+def load_space(args: argparse.Namespace) -> ParameterSpace:
+    return ParameterSpace(load_priors(args.priors, args.sectors))
+
+
+def _fmt(value: float, quantity: str) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "n/a"
+    return f"{value:8.1f} Mt" if quantity == "total" else f"{100 * value:7.1f} %"
+
+
+@command("reproduce")
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import reproduce
+
+    space = load_space(args)
+    rep = reproduce(space, args.reading)
+    if args.json:
+        cols = ["sector", "quantity", "year", "category", "model", "report"]
+        records = rep.comparison[cols].astype(object).where(rep.comparison[cols].notna(), None)
+        print(json.dumps(records.to_dict(orient="records"), indent=1, default=int))
+        return 0
+    print(
+        f"Model at the prior medians vs the report (reading: {args.reading}; totals in Mt CO2/yr,"
+        " shares as % of the sector total in 2035, band as % of sector emissions)"
+    )
+    for sector, table in rep.comparison.groupby("sector", sort=False):
+        print(f"\n{sector}")
+        for r in table.itertuples():
+            what = {
+                "total": f"total {r.year}",
+                "share": f"share {r.category}",
+                "band_low": "band low (2025)",
+                "band_high": "band high (2035)",
+            }[r.quantity]
+            if r.quantity == "total":
+                diff = f"{r.diff:+7.1f} Mt ({100 * r.rel_diff:+.1f}%)"
+            else:
+                diff = f"{100 * r.diff:+6.1f} pp"
+            print(
+                f"  {what:<32} model {_fmt(r.model, r.quantity)}   report "
+                f"{_fmt(r.report, r.quantity)}   diff {diff}"
+            )
+    d = rep.denominators
+    print(
+        "\nSector emissions behind the band (Mt CO2/yr): implied by the report "
+        "(published total / band end) vs the emission prior"
+    )
+    for r in d.itertuples():
+        flag = "  <- OUTSIDE the prior's 90% interval" if r.outside else ""
+        print(
+            f"  {r.sector:<14} {r.year}  implied {r.implied_by_report:7.0f}   prior median "
+            f"{r.prior_median:7.0f}  90% [{r.prior_p05:.0f}, {r.prior_p95:.0f}]{flag}"
+        )
+    return 0
+
+
+@command("fit-central")
+def cmd_fit_central(args: argparse.Namespace) -> int:
+    from .central import fit_central
+    from .reference import published
+
+    pub = published()
+    print(
+        "Central alpha and RF per category fitted to the published figures (report reading;\n"
+        "K0, K_max, S, beta at their prior medians; RF in Mt CO2/yr, ER in Mt CO2/yr)"
+    )
+    for sector, sp in load_priors(args.priors, args.sectors).items():
+        table = fit_central(sp, pub[sector], k_mid=args.k_mid, reg=args.reg)
+        print(f"\n{sector}\n{table.round(3).to_string(index=False)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcpot",
+        description="Monte Carlo uncertainty and sensitivity analysis of the digital-technology "
+        "carbon-reduction model of CAICT's 2024 'Digital Carbon Neutrality: Industry'.",
+    )
+    parser.add_argument("--version", action="version", version=f"mcpot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("reproduce", help="the model at the prior medians vs the published figures")
+    add_model_options(p)
+    p.add_argument("--json", action="store_true", help="print tidy JSON records instead of tables")
+
+    p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
+    p.add_argument("--sectors", type=sector_list, default=SECTORS)
+    p.add_argument("--priors", metavar="DIR", default=None)
+    p.add_argument("--k-mid", type=float, default=0.5, help="adoption midpoint of the logistic")
+    p.add_argument("--reg", type=float, default=0.01, help="weight pulling alpha to -beta*k_mid")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    pd.set_option("display.width", 160)
+    try:
+        return COMMANDS[args.command](args)
+    except McpotError as exc:
+        print(f"mcpot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mcpot: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

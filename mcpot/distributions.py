@@ -1,0 +1,153 @@
+"""One registry turning a prior entry into a frozen ``scipy.stats`` distribution.
+
+Friendly forms (``uniform``, ``triangular``, ``normal``, ``lognormal``, ``beta``, ``pert``) take the
+parameters a researcher thinks in; any other ``scipy.stats`` continuous distribution is available by
+its scipy name with ``params = {...}``. Optional ``lower``/``upper`` truncate any of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Form:
+    """A friendly distribution form: required parameter names and a builder."""
+
+    required: tuple[str, ...]
+    build: Callable[..., object]
+    check: Callable[..., str | None] = lambda **_: None
+
+
+def _order(*names):
+    def check(**kw):
+        values = [kw[n] for n in names]
+        if any(b <= a for a, b in itertools.pairwise(values)):
+            return f"needs {' < '.join(names)}, got " + ", ".join(f"{n}={kw[n]}" for n in names)
+        return None
+
+    return check
+
+
+def _positive(*names):
+    def check(**kw):
+        bad = [n for n in names if not kw[n] > 0]
+        return f"{', '.join(bad)} must be > 0" if bad else None
+
+    return check
+
+
+def _mode_inside(**kw):
+    if not kw["low"] <= kw["mode"] <= kw["high"] or kw["low"] >= kw["high"]:
+        return f"needs low <= mode <= high and low < high, got {kw['low']}, {kw['mode']}, {kw['high']}"
+    return None
+
+
+def _triangular(low, mode, high):
+    return stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
+
+
+def _pert(low, mode, high):
+    # Beta-PERT with the classic lambda = 4: mean = (low + 4 mode + high) / 6.
+    a = 1 + 4 * (mode - low) / (high - low)
+    b = 1 + 4 * (high - mode) / (high - low)
+    return stats.beta(a, b, loc=low, scale=high - low)
+
+
+FORMS: dict[str, Form] = {
+    "uniform": Form(("low", "high"), lambda low, high: stats.uniform(low, high - low), _order("low", "high")),
+    "triangular": Form(("low", "mode", "high"), _triangular, _mode_inside),
+    "pert": Form(("low", "mode", "high"), _pert, _mode_inside),
+    "normal": Form(("mean", "sd"), lambda mean, sd: stats.norm(mean, sd), _positive("sd")),
+    "lognormal": Form(
+        ("median", "gsd"),
+        lambda median, gsd: stats.lognorm(s=np.log(gsd), scale=median),
+        lambda **kw: (
+            _positive("median")(**kw) or (None if kw["gsd"] > 1 else f"gsd must be > 1, got {kw['gsd']}")
+        ),
+    ),
+    "beta": Form(
+        ("a", "b", "low", "high"),
+        lambda a, b, low, high: stats.beta(a, b, low, high - low),
+        lambda **kw: _positive("a", "b")(**kw) or _order("low", "high")(**kw),
+    ),
+}
+
+
+def build(name: str, params: dict) -> object:
+    """Freeze the distribution ``name`` with ``params``; raise ``ValueError`` saying what is wrong.
+
+    ``name`` is a friendly form from :data:`FORMS` (its parameters given by name) or the name of
+    any continuous distribution in ``scipy.stats`` (its shape/loc/scale given in ``params``).
+    """
+    if name in FORMS:
+        form = FORMS[name]
+        missing = [k for k in form.required if k not in params]
+        extra = [k for k in params if k not in form.required]
+        if missing or extra:
+            raise ValueError(
+                f"distribution {name!r} takes {', '.join(form.required)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(extra)}" if extra else "")
+            )
+        if problem := form.check(**params):
+            raise ValueError(f"{name}: {problem}")
+        return form.build(**params)
+    scipy_dist = getattr(stats, name, None)
+    if not isinstance(scipy_dist, stats.rv_continuous):
+        raise ValueError(
+            f"unknown distribution {name!r}: use one of {', '.join(FORMS)} "
+            "or the name of a continuous distribution in scipy.stats"
+        )
+    try:
+        frozen = scipy_dist(**params)
+        ok = np.isfinite(frozen.ppf(0.5))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad parameters for scipy.stats.{name}: {exc}") from None
+    if not ok:
+        raise ValueError(f"bad parameters for scipy.stats.{name}: {params}")
+    return frozen
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """A frozen distribution restricted to ``[lower, upper]`` by inverse-CDF sampling."""
+
+    base: object
+    lower: float
+    upper: float
+
+    def __post_init__(self):
+        if not self.lower < self.upper:
+            raise ValueError(f"truncation needs lower < upper, got {self.lower}, {self.upper}")
+        if not self.mass > 0:
+            raise ValueError(f"no probability mass between {self.lower} and {self.upper}")
+
+    @property
+    def _cdf_bounds(self):
+        return self.base.cdf(self.lower), self.base.cdf(self.upper)
+
+    @property
+    def mass(self) -> float:
+        lo, hi = self._cdf_bounds
+        return float(hi - lo)
+
+    def ppf(self, u):
+        lo, hi = self._cdf_bounds
+        return np.clip(self.base.ppf(lo + np.asarray(u) * (hi - lo)), self.lower, self.upper)
+
+    def cdf(self, x):
+        lo, hi = self._cdf_bounds
+        return np.clip((self.base.cdf(x) - lo) / (hi - lo), 0.0, 1.0)
+
+    def support(self):
+        blo, bhi = self.base.support()
+        return max(blo, self.lower), min(bhi, self.upper)
+
+    def median(self):
+        return float(self.ppf(0.5))

@@ -1,0 +1,251 @@
+"""The report's model, equations (1)-(3) of its Appendix 1, as pure vectorised numpy.
+
+No I/O, no globals, no randomness. Every function broadcasts: parameters are arrays shaped
+``[N, C]`` (samples x technology categories) and years are a 1-D array, giving outputs ``[N, C, T]``.
+
+Units: years for time and S; adoption K as a fraction 0..1; reduction factors and potentials in
+Mt CO2/yr; sector emissions in Mt CO2/yr; contributions as fractions of sector emissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+CATEGORIES: tuple[str, ...] = (
+    "energy_management",
+    "automatic_control",
+    "byproduct_reuse",
+    "integrated_control",
+)
+BASE_YEAR = 2022
+BAND_YEARS = (2025, 2035)
+SCENARIO_YEARS = (2025, 2030, 2035)
+MAX_HORIZON = 2060
+
+
+def adoption(years_since_base, K0, K_max, S):
+    """Adoption of a technology category, equation (1), always from the base year.
+
+    ``K(t) = K_max + (K0 - K_max) * exp(-(t - t0)^2 / (2 S^2))``, computed as
+    ``K0 - (K_max - K0) * expm1(-(t - t0)^2 / (2 S^2))`` so that ``K(t0) = K0`` exactly.
+
+    Parameters
+    ----------
+    years_since_base : array_like
+        ``t - t0`` in years (t0 = 2022). Applying (1) year over year is wrong
+        (``exp(-a^2) exp(-b^2) != exp(-(a+b)^2)``): always pass the distance from the base year.
+    K0, K_max : array_like
+        Base-year and maximum adoption, fractions 0..1.
+    S : array_like
+        Diffusion parameter in years (> 0); the adoption growth rate peaks at ``t - t0 = S``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adoption, fraction 0..1, broadcast over the inputs.
+    """
+    dt = np.asarray(years_since_base, dtype=float)
+    S = np.asarray(S, dtype=float)
+    K0 = np.asarray(K0, dtype=float)
+    return K0 - (K_max - K0) * np.expm1(-(dt**2) / (2.0 * S**2))
+
+
+def effective_ceiling(K0, K_max):
+    """mcpot's rule keeping adoption from falling: ``K_max_eff = max(K_max, K0)``.
+
+    A prior draw with ``K_max < K0`` would make equation (1) *decrease* adoption from K0 down to
+    K_max. mcpot reads such a draw as "already saturated": adoption stays at K0. The rule keeps
+    the inputs independent (which Sobol indices need), unlike sampling K_max conditionally on K0;
+    runs report how often it binds.
+    """
+    return np.maximum(K_max, K0)
+
+
+def _report(K, K0, alpha, beta):
+    return expit(alpha + beta * K)
+
+
+def _incremental(K, K0, alpha, beta):
+    return expit(alpha + beta * K) - expit(alpha + beta * K0)
+
+
+#: Response functions of equation (2): the fraction of RF realised at adoption K.
+#: ``report``: ER(t0) = 0 in (2), the reading the published numbers imply (default).
+#: ``incremental``: only what adoption beyond the base year adds; zero at t0.
+RESPONSES: dict[str, Callable] = {"report": _report, "incremental": _incremental}
+READINGS: tuple[str, ...] = tuple(RESPONSES)
+
+
+def reduction_potential(K, K0, alpha, beta, RF, reading: str = "report"):
+    """Reduction potential of one category, equation (2), in Mt CO2/yr.
+
+    ``report``:      ``ER = sigmoid(alpha + beta K) * RF``
+    ``incremental``: ``ER = [sigmoid(alpha + beta K) - sigmoid(alpha + beta K0)] * RF``
+
+    Parameters
+    ----------
+    K : array_like
+        Adoption at the evaluated year, fraction 0..1.
+    K0 : array_like
+        Base-year adoption, fraction 0..1 (used by the incremental reading).
+    alpha, beta : array_like
+        Logistic "carbon-reduction parameters" (dimensionless; beta > 0).
+    RF : array_like
+        Reduction factor, Mt CO2/yr.
+    reading : {"report", "incremental"}
+        Which reading of equation (2).
+
+    Returns
+    -------
+    numpy.ndarray
+        Reduction potential, Mt CO2/yr, within ``[0, RF]`` for K >= K0 and beta > 0.
+    """
+    if reading not in RESPONSES:
+        raise ValueError(f"unknown reading {reading!r}; choose one of {', '.join(READINGS)}")
+    return RESPONSES[reading](K, K0, alpha, beta) * RF
+
+
+def reduction_factor(Q, RA, EF):
+    """Reduction factor, equation (3), scaled to the sector: ``RF = Q * sum_w RA_w * EF_w``.
+
+    Parameters
+    ----------
+    Q : array_like, shape (N,)
+        Sector production, Mt product/yr.
+    RA : array_like, shape (N, W)
+        Energy of each type w saved per unit product (e.g. tce/t or MWh/t).
+    EF : array_like, shape (N, W)
+        Emission factor of each energy type (t CO2 per unit of energy, matching RA).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        Reduction factor, Mt CO2/yr.
+    """
+    return np.asarray(Q) * np.sum(np.asarray(RA) * np.asarray(EF), axis=-1)
+
+
+def interpolation_weights(known_years, years) -> np.ndarray:
+    """Weights ``W[k, t]`` with ``values @ W`` = linear interpolation, flat beyond the ends.
+
+    Linear interpolation is linear in the known values, so one small matrix product
+    interpolates every sample at once.
+    """
+    known_years = np.asarray(known_years, dtype=float)
+    eye = np.eye(known_years.size)
+    return np.stack([np.interp(years, known_years, row) for row in eye])
+
+
+@dataclass(frozen=True)
+class SectorParams:
+    """Model inputs of one sector for N samples; arrays ``[N, C]`` over :data:`CATEGORIES`.
+
+    Attributes
+    ----------
+    K0, K_max : numpy.ndarray
+        Base-year and maximum adoption, fraction 0..1.
+    S : numpy.ndarray
+        Diffusion parameter, years.
+    alpha, beta : numpy.ndarray
+        Logistic parameters of equation (2), dimensionless.
+    RF : numpy.ndarray
+        Reduction factors, Mt CO2/yr (0 for a category the sector does not have).
+    emissions : numpy.ndarray
+        Sector emissions ``[N, len(emission_years)]``, Mt CO2/yr.
+    emission_years : tuple of int
+        Years at which ``emissions`` are given; interpolated linearly, flat beyond the ends.
+    """
+
+    K0: np.ndarray
+    K_max: np.ndarray
+    S: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    RF: np.ndarray
+    emissions: np.ndarray
+    emission_years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SectorOutputs:
+    """Model outputs of one sector for N samples.
+
+    Attributes
+    ----------
+    years : numpy.ndarray
+        Calendar years, ``[T]``.
+    er : numpy.ndarray
+        Reduction potential per category, ``[N, C, T]``, Mt CO2/yr.
+    total : numpy.ndarray
+        Sector total potential, ``[N, T]``, Mt CO2/yr.
+    share : numpy.ndarray
+        Category shares of the total, ``[N, C, T]``, fraction (NaN where the total is 0).
+    contribution : numpy.ndarray
+        ``total / E(t)``, ``[N, T]``, fraction of sector emissions.
+    band : numpy.ndarray
+        ``[contribution(2025), contribution(2035)]``, ``[N, 2]``, fraction.
+    """
+
+    years: np.ndarray
+    er: np.ndarray
+    total: np.ndarray
+    share: np.ndarray
+    contribution: np.ndarray
+    band: np.ndarray
+
+
+def model_years(horizon: int = 2035) -> np.ndarray:
+    """Yearly time axis from the base year 2022 to ``horizon`` (2035..2060) inclusive."""
+    if not BAND_YEARS[1] <= horizon <= MAX_HORIZON:
+        raise ValueError(f"horizon must be between {BAND_YEARS[1]} and {MAX_HORIZON}, got {horizon}")
+    return np.arange(BASE_YEAR, horizon + 1)
+
+
+def category_potentials(p: SectorParams, years, reading: str = "report") -> np.ndarray:
+    """Equations (1) and (2) for every sample, category and year: ``ER[N, C, T]`` in Mt CO2/yr.
+
+    Works in place on one ``[N, C, T]`` buffer: the exponentials dominate the cost.
+    """
+    if reading not in RESPONSES:
+        raise ValueError(f"unknown reading {reading!r}; choose one of {', '.join(READINGS)}")
+    k_max = effective_ceiling(p.K0, p.K_max)[..., None]
+    half_dt2 = -0.5 * (np.asarray(years, dtype=float) - BASE_YEAR) ** 2
+    buf = np.multiply.outer(1.0 / p.S**2, half_dt2)
+    np.expm1(buf, out=buf)
+    buf *= p.K0[..., None] - k_max
+    buf += p.K0[..., None]  # adoption K(t), exactly K0 at t0
+    if reading == "report":
+        buf *= p.beta[..., None]
+        buf += p.alpha[..., None]
+        expit(buf, out=buf)
+    else:
+        buf[:] = RESPONSES[reading](buf, p.K0[..., None], p.alpha[..., None], p.beta[..., None])
+    buf *= p.RF[..., None]
+    return buf
+
+
+def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOutputs:
+    """Every output of one sector: potentials, total, shares, contribution and band.
+
+    Parameters
+    ----------
+    p : SectorParams
+        Inputs for N samples.
+    years : array_like of int
+        Calendar years to evaluate; must include 2025 and 2035 for the band.
+    reading : str
+        Reading of equation (2), see :data:`READINGS`.
+    """
+    years = np.asarray(years)
+    er = category_potentials(p, years, reading)
+    total = er.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = er / total[:, None, :]
+    emissions = p.emissions @ interpolation_weights(p.emission_years, years)
+    contribution = total / emissions
+    idx = [int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS]
+    return SectorOutputs(years, er, total, share, contribution, contribution[:, idx])

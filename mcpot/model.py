@@ -1,0 +1,167 @@
+"""The model as a function of one flat parameter matrix.
+
+:class:`ParameterSpace` orders the free (non-fixed) inputs of the chosen sectors into the columns of
+``X[N, D]``, maps unit-cube samples through their priors' ``ppf``, and :func:`evaluate` turns ``X``
+into one flat output matrix ``Y[N, M]`` whose columns :func:`output_columns` describes (sector,
+quantity, category, year, unit). Pure numpy: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .kernel import (
+    BASE_YEAR,
+    CATEGORIES,
+    SectorOutputs,
+    SectorParams,
+    model_years,
+    reduction_factor,
+    sector_outputs,
+)
+from .priors import CATEGORY_PARAMS, Prior, SectorPriors
+
+# Inputs of a category a sector does not have: zero potential, no NaN.
+_ABSENT = {"K0": 0.0, "K_max": 0.0, "S": 1.0, "alpha": 0.0, "beta": 0.0, "RF": 0.0}
+QUANTITY_UNITS = {
+    "er": "Mt CO2/yr",
+    "total": "Mt CO2/yr",
+    "share": "fraction of sector total",
+    "contribution": "fraction of sector emissions",
+    "band_low": "fraction of sector emissions",
+    "band_high": "fraction of sector emissions",
+}
+
+
+@dataclass(frozen=True)
+class ParameterSpace:
+    """The free inputs of the chosen sectors, in column order.
+
+    Attributes
+    ----------
+    sectors : dict of str to SectorPriors
+        The loaded priors, in sector order.
+    """
+
+    sectors: dict[str, SectorPriors]
+
+    @cached_property
+    def all_priors(self) -> dict[str, Prior]:
+        return {n: p for sp in self.sectors.values() for n, p in sp.priors.items()}
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Qualified names of the free inputs: the columns of ``X``."""
+        return tuple(n for n, p in self.all_priors.items() if not p.fixed)
+
+    @property
+    def dim(self) -> int:
+        return len(self.names)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {n: i for i, n in enumerate(self.names)}
+
+    def ppf(self, U: np.ndarray) -> np.ndarray:
+        """Map unit-cube samples ``U[N, D]`` to inputs ``X[N, D]`` through each prior's ``ppf``."""
+        X = np.empty_like(U, dtype=float)
+        for j, name in enumerate(self.names):
+            X[:, j] = self.all_priors[name].ppf(U[:, j])
+        return X
+
+    def medians(self) -> np.ndarray:
+        """Every free input at its prior median, ``[1, D]``."""
+        return self.ppf(np.full((1, self.dim), 0.5))
+
+    def column(self, X: np.ndarray, name: str) -> np.ndarray:
+        """Values of input ``name`` for every sample (a fixed input is broadcast)."""
+        prior = self.all_priors[name]
+        if prior.fixed:
+            return np.full(X.shape[0], prior.value)
+        return X[:, self._index[name]]
+
+    def rank_correlation(self) -> np.ndarray:
+        """Target Spearman rank-correlation matrix ``[D, D]`` from the priors' ``[[correlation]]``."""
+        R = np.eye(self.dim)
+        for sp in self.sectors.values():
+            for a, b, rho in sp.correlations:
+                i, j = self._index[a], self._index[b]
+                R[i, j] = R[j, i] = rho
+        return R
+
+    def sector_params(self, X: np.ndarray, sector: str) -> SectorParams:
+        """Assemble one sector's kernel inputs ``[N, C]`` from ``X``."""
+        sp = self.sectors[sector]
+        n = X.shape[0]
+        arrays = {k: np.empty((n, len(CATEGORIES))) for k in (*CATEGORY_PARAMS, "RF")}
+        for c, (cat, present) in enumerate(zip(CATEGORIES, sp.included, strict=True)):
+            for key in arrays:
+                if not present:
+                    arrays[key][:, c] = _ABSENT[key]
+                elif key != "RF":
+                    arrays[key][:, c] = self.column(X, f"{sector}.{cat}.{key}")
+            if present:
+                arrays["RF"][:, c] = self._reduction_factor(X, sp, cat)
+        emissions = np.stack([self.column(X, f"{sector}.emissions.{y}") for y in sp.emission_years], axis=1)
+        return SectorParams(**arrays, emissions=emissions, emission_years=sp.emission_years)
+
+    def _reduction_factor(self, X, sp: SectorPriors, cat: str) -> np.ndarray:
+        s = sp.sector
+        if sp.rf_mode(cat) == "RF":
+            return self.column(X, f"{s}.{cat}.RF")
+        prefix = f"{s}.{cat}.RA."
+        energies = [n[len(prefix) :] for n in sp.priors if n.startswith(prefix)]
+        RA = np.stack([self.column(X, prefix + e) for e in energies], axis=1)
+        EF = np.stack([self.column(X, f"{s}.emission_factors.{e}") for e in energies], axis=1)
+        return reduction_factor(self.column(X, f"{s}.production.{BASE_YEAR}"), RA, EF)
+
+
+def evaluate_sectors(
+    space: ParameterSpace, X: np.ndarray, years, reading: str = "report"
+) -> dict[str, SectorOutputs]:
+    """Run the kernel for every sector of ``space`` on inputs ``X``."""
+    return {s: sector_outputs(space.sector_params(X, s), years, reading) for s in space.sectors}
+
+
+def output_columns(space: ParameterSpace, horizon: int = 2035) -> pd.DataFrame:
+    """Describe the columns of :func:`evaluate`'s output: sector, quantity, category, year, unit.
+
+    Categories a sector does not have get no ``er``/``share`` columns.
+    """
+    years = model_years(horizon)
+    rows = []
+    for sector, sp in space.sectors.items():
+        present = [c for c, inc in zip(CATEGORIES, sp.included, strict=True) if inc]
+        for q in ("er", "share"):
+            rows += [(sector, q, c, int(y)) for c in present for y in years]
+        rows += [(sector, q, None, int(y)) for q in ("total", "contribution") for y in years]
+        rows += [(sector, "band_low", None, 2025), (sector, "band_high", None, 2035)]
+    cols = pd.DataFrame(rows, columns=["sector", "quantity", "category", "year"])
+    cols["unit"] = cols["quantity"].map(QUANTITY_UNITS)
+    return cols
+
+
+def flatten(outputs: dict[str, SectorOutputs], space: ParameterSpace) -> np.ndarray:
+    """Stack sector outputs into ``Y[N, M]`` in the column order of :func:`output_columns`."""
+    blocks = []
+    for sector, out in outputs.items():
+        present = np.asarray(space.sectors[sector].included)
+        blocks += [
+            out.er[:, present, :].reshape(out.er.shape[0], -1),
+            out.share[:, present, :].reshape(out.er.shape[0], -1),
+            out.total,
+            out.contribution,
+            out.band,
+        ]
+    return np.concatenate(blocks, axis=1)
+
+
+def evaluate(
+    space: ParameterSpace, X: np.ndarray, horizon: int = 2035, reading: str = "report"
+) -> np.ndarray:
+    """All outputs of all sectors for inputs ``X[N, D]``: ``Y[N, M]`` (see :func:`output_columns`)."""
+    return flatten(evaluate_sectors(space, X, model_years(horizon), reading), space)
