@@ -19,6 +19,7 @@ from .errors import McpotError
 from .kernel import READINGS
 from .model import ParameterSpace
 from .priors import SECTORS, load_priors
+from .sampling import BLOCK, DESIGNS
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -63,6 +64,28 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         default="report",
         help="reading of equation (2) (default: report)",
     )
+
+
+def positive_int(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """Options of commands that sample and evaluate the model (none change the numbers but --seed)."""
+    p.add_argument("--seed", type=int, default=None, help="root seed (default: drawn and recorded)")
+    p.add_argument("--jobs", type=int, default=-1, help="parallel workers (-1: all cores)")
+    p.add_argument(
+        "--chunk-size",
+        type=positive_int,
+        default=2 * BLOCK,
+        help=f"samples per chunk, rounded up to whole blocks of {BLOCK} ({2 * BLOCK})",
+    )
+    p.add_argument("--backend", default="loky", help="joblib backend (loky)")
+    p.add_argument("--out", metavar="DIR", default=None, help="run folder (default: runs/<time>-<id>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def load_space(args: argparse.Namespace) -> ParameterSpace:
@@ -137,6 +160,69 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import RunConfig, resume, run
+
+    if args.resume:
+        result = resume(
+            args.resume, progress=not args.quiet, jobs=args.jobs, checkpoint_every=args.checkpoint_every
+        )
+    else:
+        config = RunConfig(
+            sectors=args.sectors,
+            samples=args.samples,
+            design=args.design,
+            seed=args.seed,
+            reading=args.reading,
+            horizon=args.horizon,
+            tolerance=args.tolerance,
+            jobs=args.jobs,
+            chunk=args.chunk_size,
+            backend=args.backend,
+            save_samples=args.save_samples,
+        )
+        result = run(
+            config,
+            priors_dir=args.priors,
+            out_dir=args.out,
+            progress=not args.quiet,
+            checkpoint_every=args.checkpoint_every,
+        )
+    print_run(result)
+    return 0
+
+
+def _interval(w: pd.DataFrame, output: str, scale: float, unit: str) -> str:
+    r = w.loc[output]
+    return f"{scale * r.p50:6.1f}{unit} [{scale * r.p5:5.1f}, {scale * r.p95:5.1f}]"
+
+
+def print_run(result) -> None:
+    """The short table a finished run prints: medians and 90% intervals, and the band claims."""
+    cfg = result.config
+    w = result.wide().set_index("output")
+    claims = result.claims
+    print(f"\nmcpot run: N = {cfg.samples:,} ({cfg.design}), seed {cfg.seed}, reading: {cfg.reading}")
+    print("median [90% interval]; totals in Mt CO2/yr, band ends in % of sector emissions")
+    head = f"{'sector':<14}{'total 2025':>26}{'total 2030':>26}{'total 2035':>26}"
+    print(head + f"{'band low (2025)':>26}{'band high (2035)':>26}  P(band in report's)")
+    for sector in cfg.sectors:
+        band = claims[(claims.sector == sector) & (claims.quantity == "band")].iloc[0]
+        cells = [_interval(w, f"{sector}.total.{y}", 1, " ") for y in (2025, 2030, 2035)]
+        cells += [
+            _interval(w, f"{sector}.band_low.2025", 100, "%"),
+            _interval(w, f"{sector}.band_high.2035", 100, "%"),
+        ]
+        print(
+            f"{sector:<14}"
+            + "".join(f"{c:>26}" for c in cells)
+            + f"  {band.probability:.3f} ({band.claim.removeprefix('band within the ')})"
+        )
+    if result.run_dir is not None:
+        print(f"\nrun folder: {result.run_dir}  (summary.csv, claims.csv, diagnostics.csv, manifest.json)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcpot",
@@ -149,6 +235,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reproduce", help="the model at the prior medians vs the published figures")
     add_model_options(p)
     p.add_argument("--json", action="store_true", help="print tidy JSON records instead of tables")
+
+    p = sub.add_parser("run", help="Monte Carlo: intervals and claim probabilities (the main job)")
+    add_model_options(p)
+    add_engine_options(p)
+    p.add_argument("--samples", type=positive_int, default=100_000, help="number of samples (100000)")
+    p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
+    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.10,
+        help="relative tolerance of the 'within +/- x of a published figure' claims (0.10)",
+    )
+    p.add_argument("--save-samples", action="store_true", help="keep per-sample inputs and outputs (Parquet)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run")
+    p.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds between checkpoints of finished chunks (2; 0: after every chunk)",
+    )
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)

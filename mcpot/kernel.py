@@ -214,7 +214,8 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
         raise ValueError(f"unknown reading {reading!r}; choose one of {', '.join(READINGS)}")
     k_max = effective_ceiling(p.K0, p.K_max)[..., None]
     half_dt2 = -0.5 * (np.asarray(years, dtype=float) - BASE_YEAR) ** 2
-    buf = np.multiply.outer(1.0 / p.S**2, half_dt2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN is caught downstream, with context
+        buf = np.multiply.outer(1.0 / p.S**2, half_dt2)
     np.expm1(buf, out=buf)
     buf *= p.K0[..., None] - k_max
     buf += p.K0[..., None]  # adoption K(t), exactly K0 at t0
@@ -245,7 +246,10 @@ def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOut
     total = er.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = er / total[:, None, :]
-    emissions = p.emissions @ interpolation_weights(p.emission_years, years)
+    W = interpolation_weights(p.emission_years, years)
+    emissions = p.emissions[:, :1] * W[0]
+    for k in range(1, W.shape[0]):  # elementwise, not BLAS: each sample's result is chunk-independent
+        emissions = emissions + p.emissions[:, k : k + 1] * W[k]
     contribution = total / emissions
     idx = [int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS]
     return SectorOutputs(years, er, total, share, contribution, contribution[:, idx])

@@ -127,32 +127,42 @@ def evaluate_sectors(
     return {s: sector_outputs(space.sector_params(X, s), years, reading) for s in space.sectors}
 
 
-def output_columns(space: ParameterSpace, horizon: int = 2035) -> pd.DataFrame:
-    """Describe the columns of :func:`evaluate`'s output: sector, quantity, category, year, unit.
+def _share_years(years: np.ndarray, reading: str) -> np.ndarray:
+    """Years with defined shares: the incremental reading's total is 0 in the base year."""
+    return years[1:] if reading == "incremental" else years
 
-    Categories a sector does not have get no ``er``/``share`` columns.
+
+def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "report") -> pd.DataFrame:
+    """Describe the columns of :func:`evaluate`'s output: output (a readable name such as
+    ``steel.er.automatic_control.2030``), sector, quantity, category, year, unit.
+
+    Categories a sector does not have get no ``er``/``share`` columns; under the incremental reading
+    the base year has no shares (the total is 0 there).
     """
     years = model_years(horizon)
     rows = []
     for sector, sp in space.sectors.items():
         present = [c for c, inc in zip(CATEGORIES, sp.included, strict=True) if inc]
-        for q in ("er", "share"):
-            rows += [(sector, q, c, int(y)) for c in present for y in years]
+        rows += [(sector, "er", c, int(y)) for c in present for y in years]
+        rows += [(sector, "share", c, int(y)) for c in present for y in _share_years(years, reading)]
         rows += [(sector, q, None, int(y)) for q in ("total", "contribution") for y in years]
         rows += [(sector, "band_low", None, 2025), (sector, "band_high", None, 2035)]
     cols = pd.DataFrame(rows, columns=["sector", "quantity", "category", "year"])
+    cols.insert(0, "output", [".".join(str(v) for v in r if v is not None) for r in rows])
     cols["unit"] = cols["quantity"].map(QUANTITY_UNITS)
     return cols
 
 
-def flatten(outputs: dict[str, SectorOutputs], space: ParameterSpace) -> np.ndarray:
+def flatten(outputs: dict[str, SectorOutputs], space: ParameterSpace, reading: str = "report") -> np.ndarray:
     """Stack sector outputs into ``Y[N, M]`` in the column order of :func:`output_columns`."""
+    first = 1 if reading == "incremental" else 0  # see _share_years
     blocks = []
     for sector, out in outputs.items():
+        n = out.er.shape[0]
         present = np.asarray(space.sectors[sector].included)
         blocks += [
-            out.er[:, present, :].reshape(out.er.shape[0], -1),
-            out.share[:, present, :].reshape(out.er.shape[0], -1),
+            out.er[:, present, :].reshape(n, -1),
+            out.share[:, present, first:].reshape(n, -1),
             out.total,
             out.contribution,
             out.band,
@@ -164,4 +174,4 @@ def evaluate(
     space: ParameterSpace, X: np.ndarray, horizon: int = 2035, reading: str = "report"
 ) -> np.ndarray:
     """All outputs of all sectors for inputs ``X[N, D]``: ``Y[N, M]`` (see :func:`output_columns`)."""
-    return flatten(evaluate_sectors(space, X, model_years(horizon), reading), space)
+    return flatten(evaluate_sectors(space, X, model_years(horizon), reading), space, reading)

@@ -99,10 +99,10 @@ class Prior:
         return self.dist is None
 
     def ppf(self, u):
-        """Quantile function; a fixed input returns its value for every ``u``."""
+        """Quantile function (see :func:`mcpot.distributions.ppf`); a fixed input returns its value."""
         if self.fixed:
             return np.full(np.shape(u), self.value, dtype=float)
-        return self.dist.ppf(u)
+        return distributions.ppf(self.dist, u)
 
     def quantile(self, q: float) -> float:
         return float(self.ppf(q))

@@ -1,0 +1,282 @@
+"""Monte Carlo propagation of the priors through the model, chunk by chunk.
+
+:class:`RunConfig` says what to run; :class:`ChunkTask` turns a range of stream blocks into reduced
+statistics (a worker's whole job, given only the config: seeds travel, not samples); :func:`simulate`
+folds the chunks in order; :func:`summary_table` and :func:`claims_table` turn the statistics into tidy
+tables with units and the reading that produced them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import McpotError, ModelOutputError
+from .evaluate import map_ordered
+from .kernel import CATEGORIES, READINGS
+from .model import ParameterSpace, evaluate, output_columns
+from .reference import SHARE_YEAR, published
+from .sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
+from .summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a Monte Carlo run computes.
+
+    Attributes
+    ----------
+    sectors : tuple of str
+        Sectors to run.
+    samples : int
+        Number of samples N.
+    design : {"mc", "lhs", "sobol"}
+        Unit-cube design (see :mod:`mcpot.sampling`).
+    seed : int
+        Root seed; the same seed gives bitwise-identical results for any ``jobs``/``chunk``.
+    reading : str
+        Reading of equation (2).
+    horizon : int
+        Last year evaluated (2035..2060).
+    tolerance : float
+        Relative tolerance of the "within +/- x of the published figure" claims (0.10 = 10%).
+    jobs, chunk, backend :
+        Execution only (never change results): workers, samples per chunk (rounded up to whole
+        stream blocks of 8192), joblib backend.
+    save_samples : bool
+        Keep per-sample inputs and outputs (Parquet, chunk by chunk).
+    """
+
+    sectors: tuple[str, ...] = ("steel", "petrochemical", "cement")
+    samples: int = 100_000
+    design: str = "lhs"
+    seed: int | None = None
+    reading: str = "report"
+    horizon: int = 2035
+    tolerance: float = 0.10
+    jobs: int = -1
+    chunk: int = 2 * BLOCK
+    backend: str = "loky"
+    save_samples: bool = False
+
+    def __post_init__(self):
+        if self.design not in DESIGNS:
+            raise McpotError(f"unknown design {self.design!r}; choose one of {', '.join(DESIGNS)}")
+        if self.reading not in READINGS:
+            raise McpotError(f"unknown reading {self.reading!r}; choose one of {', '.join(READINGS)}")
+        if self.samples < 2:
+            raise McpotError(f"--samples must be at least 2, got {self.samples}")
+        if self.chunk < 1:
+            raise McpotError(f"--chunk-size must be positive, got {self.chunk}")
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            warnings.warn(
+                f"a Sobol design is balanced for N a power of 2; N = {self.samples} is not", stacklevel=3
+            )
+        if not 0 < self.tolerance < 1:
+            raise McpotError(f"--tolerance must be in (0, 1), got {self.tolerance}")
+
+    @property
+    def blocks_per_chunk(self) -> int:
+        return max(1, -(-self.chunk // BLOCK))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def block_sizes(n: int, first: int, count: int) -> list[int]:
+    """Rows in stream blocks ``first .. first + count - 1`` of an N-sample run."""
+    return [min(BLOCK, n - b * BLOCK) for b in range(first, first + count) if b * BLOCK < n]
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Claims checked in a run: a description table (one row per claim) and the predicates."""
+
+    table: pd.DataFrame
+    predicates: list[Claim]
+
+
+def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
+    """The report's claims as predicates on the output columns.
+
+    For every published figure: the model lands within ``+/- tolerance`` (relative) of it. For every
+    sector: the model's band lies within the report's band (both ends inside).
+    """
+    index = {
+        (r.sector, r.quantity, r.category if isinstance(r.category, str) else None, r.year): i
+        for i, r in enumerate(columns.itertuples())
+    }
+    rows, predicates = [], []
+    for sector, pub in published().items():
+        if sector not in set(columns.sector):
+            continue
+        figures = [("total", None, y, v) for y, v in pub.totals.items()]
+        figures += [("share", c, SHARE_YEAR, v) for c, v in pub.shares.items()]
+        figures += [("band_low", None, 2025, pub.band[0]), ("band_high", None, 2035, pub.band[1])]
+        for quantity, category, year, value in figures:
+            col = index.get((sector, quantity, category, year))
+            if col is None:  # a category the sector does not have: its share is exactly 0
+                continue
+            lo, hi = value * (1 - tolerance), value * (1 + tolerance)
+            rows.append((sector, quantity, category, year, value, f"within ±{tolerance:.0%}", col))
+            predicates.append(Claim(((col, lo, hi),)))
+        low, high = index[(sector, "band_low", None, 2025)], index[(sector, "band_high", None, 2035)]
+        rows.append(
+            (
+                sector,
+                "band",
+                None,
+                None,
+                np.nan,
+                f"band within the report's {pub.band[0]:.0%}-{pub.band[1]:.0%}",
+                -1,
+            )
+        )
+        predicates.append(Claim(((low, pub.band[0], pub.band[1]), (high, pub.band[0], pub.band[1]))))
+    table = pd.DataFrame(
+        rows, columns=["sector", "quantity", "category", "year", "report", "claim", "column"]
+    )
+    return Claims(table, predicates)
+
+
+def ceiling_pairs(space: ParameterSpace) -> list[tuple[str, str, str, str]]:
+    """(sector, category, K0 name, K_max name) for every included category."""
+    return [
+        (s, c, f"{s}.{c}.K0", f"{s}.{c}.K_max")
+        for s, sp in space.sectors.items()
+        for c, inc in zip(CATEGORIES, sp.included, strict=True)
+        if inc
+    ]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to reduce a range of stream blocks (picklable, small)."""
+
+    config: RunConfig
+    space: ParameterSpace
+    grid: Grid | None
+    claims: list[Claim]
+    column_names: list[str]
+
+    def outputs(self, first_block: int, n_blocks: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Inputs ``X`` and outputs ``Y`` of the samples in blocks ``first_block ..``."""
+        cfg = self.config
+        sizes = block_sizes(cfg.samples, first_block, n_blocks)
+        start = first_block * BLOCK
+        U = unit_samples(cfg.design, cfg.seed, self.space.dim, start, start + sum(sizes))
+        R = self.space.rank_correlation()
+        if not np.array_equal(R, np.eye(self.space.dim)):
+            U = apply_copula(U, copula_factor(R))
+        X = self.space.ppf(U)
+        Y = evaluate(self.space, X, cfg.horizon, cfg.reading)
+        self._guard(X, Y, start)
+        return X, Y, sizes
+
+    def __call__(self, blocks: tuple[int, int]) -> ChunkResult:
+        X, Y, sizes = self.outputs(*blocks)
+        binds = [
+            np.count_nonzero(self.space.column(X, kmax) < self.space.column(X, k0))
+            for _, _, k0, kmax in ceiling_pairs(self.space)
+        ]
+        samples = (X, Y) if self.config.save_samples else None
+        return reduce_chunk(Y, sizes, blocks[0], self.grid, self.claims, binds, samples)
+
+    def _guard(self, X, Y, start):
+        bad = ~np.isfinite(Y)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            values = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.space.names, X[row], strict=True))
+            raise ModelOutputError(
+                f"the model gave {Y[row, col]} for {self.column_names[col]} at sample {start + row} "
+                f"({int(bad.any(axis=1).sum())} bad samples in this chunk); inputs: {values}"
+            )
+
+
+def make_task(config: RunConfig, space: ParameterSpace, grid: Grid | None = None) -> ChunkTask:
+    """The chunk task of a run; without ``grid``, the histogram grid comes from the pilot block."""
+    columns = output_columns(space, config.horizon, config.reading)
+    claims = build_claims(columns, config.tolerance)
+    task = ChunkTask(config, space, grid, claims.predicates, list(columns.output))
+    if grid is None:
+        _, Y, _ = task.outputs(0, 1)
+        task = ChunkTask(config, space, Grid.from_pilot(Y), claims.predicates, task.column_names)
+    return task
+
+
+def chunks(config: RunConfig, start_block: int = 0) -> list[tuple[int, int]]:
+    """``(first_block, n_blocks)`` per chunk from ``start_block`` to the end of the run."""
+    n_blocks = -(-config.samples // BLOCK)
+    k = config.blocks_per_chunk
+    return [(b, min(k, n_blocks - b)) for b in range(start_block, n_blocks, k)]
+
+
+def simulate(
+    task: ChunkTask,
+    stats: Stats | None = None,
+    on_chunk: Callable[[Stats, ChunkResult], None] | None = None,
+    progress: Callable[[Iterable], Iterable] = lambda it: it,
+) -> Stats:
+    """Evaluate every remaining chunk in parallel and fold the results in block order.
+
+    Parameters
+    ----------
+    task : ChunkTask
+        From :func:`make_task`.
+    stats : Stats, optional
+        Statistics of a run already partly done (resume); its ``next_block`` says where to go on.
+    on_chunk : callable, optional
+        Called after each chunk is folded (checkpointing, saving samples).
+    progress : callable
+        Wraps the iterator of chunk results (e.g. a tqdm bar).
+    """
+    cfg = task.config
+    if stats is None:
+        stats = Stats.empty(len(task.column_names), len(task.claims), len(ceiling_pairs(task.space)))
+    todo = chunks(cfg, stats.next_block)
+    for result in progress(map_ordered(task, todo, n_jobs=cfg.jobs, backend=cfg.backend)):
+        stats.add(result)
+        if on_chunk is not None:
+            on_chunk(stats, result)
+    return stats
+
+
+def summary_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
+    """Tidy summary: one row per output column and statistic, with its Monte Carlo standard error.
+
+    Columns: sector, quantity, category, year, unit, reading, statistic (mean | sd | p2.5 .. p97.5),
+    value, mc_se. Units: Mt CO2/yr for er/total, fractions for share/contribution/band ends.
+    """
+    cfg = task.config
+    columns = output_columns(task.space, cfg.horizon, cfg.reading)
+    q, q_se = percentile_table(stats, task.grid)
+    sd = stats.sd
+    values = np.column_stack([stats.mean, sd, q])
+    ses = np.column_stack([sd / np.sqrt(stats.n), sd / np.sqrt(2 * max(stats.n - 1, 1)), q_se])
+    names = ["mean", "sd", *(f"p{p:g}" for p in PERCENTILES)]
+    frame = columns.loc[columns.index.repeat(len(names))].reset_index(drop=True)
+    frame["reading"] = cfg.reading
+    frame["statistic"] = names * len(columns)
+    frame["value"] = values.ravel()
+    frame["mc_se"] = ses.ravel()
+    return frame
+
+
+def claims_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
+    """Probability of each claim under the priors, with its binomial MC error and the model's 90% interval."""
+    cfg = task.config
+    columns = output_columns(task.space, cfg.horizon, cfg.reading)
+    claims = build_claims(columns, cfg.tolerance).table.copy()
+    p = stats.claims / stats.n
+    claims["probability"] = p
+    claims["mc_se"] = np.sqrt(p * (1 - p) / stats.n)
+    q, _ = percentile_table(stats, task.grid)
+    for pct in (5.0, 50.0, 95.0):
+        values = q[:, PERCENTILES.index(pct)]
+        claims[f"model_p{pct:g}"] = [values[c] if c >= 0 else np.nan for c in claims["column"]]
+    claims["reading"] = cfg.reading
+    return claims.drop(columns="column")

@@ -1,0 +1,223 @@
+"""The main job, as a thin orchestrator: priors -> samples -> outputs -> summaries -> run folder.
+
+>>> from mcpot.pipeline import RunConfig, run
+>>> result = run(RunConfig(samples=20_000, seed=1), out_dir="runs/example")   # doctest: +SKIP
+>>> result.claims.query("quantity == 'band'")                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import runs
+from .errors import McpotError
+from .model import ParameterSpace
+from .montecarlo import (
+    ChunkTask,
+    RunConfig,
+    ceiling_pairs,
+    claims_table,
+    make_task,
+    simulate,
+    summary_table,
+)
+from .priors import load_priors
+from .sampling import BLOCK
+from .summary import BINS, Grid, Stats
+
+__all__ = ["RunConfig", "RunResult", "resume", "run"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a Monte Carlo run found.
+
+    Attributes
+    ----------
+    config : RunConfig
+        The run's settings, with the seed actually used.
+    summary : pandas.DataFrame
+        Tidy statistics per output (see :func:`mcpot.montecarlo.summary_table`).
+    claims : pandas.DataFrame
+        Probability of each published figure/band under the priors.
+    diagnostics : pandas.DataFrame
+        Per sector and category, how often K_max < K0 in the draws (the saturation rule bound).
+    run_dir : pathlib.Path or None
+        Where the run was written, if it was.
+    manifest : dict
+        The run's manifest.
+    """
+
+    config: RunConfig
+    summary: pd.DataFrame
+    claims: pd.DataFrame
+    diagnostics: pd.DataFrame
+    run_dir: Path | None
+    manifest: dict
+
+    def wide(self) -> pd.DataFrame:
+        """The summary with one row per output and one column per statistic (values only)."""
+        keys = ["output", "sector", "quantity", "category", "year", "unit", "reading"]
+        values = self.summary.pivot(index="output", columns="statistic", values="value")
+        meta = self.summary.drop_duplicates("output")[keys]
+        stats = list(dict.fromkeys(self.summary["statistic"]))
+        return meta.join(values[stats], on="output").reset_index(drop=True)
+
+
+def run(
+    config: RunConfig,
+    *,
+    priors_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    runs_root: str | Path = "runs",
+    write: bool = True,
+    progress: bool = False,
+    checkpoint_every: float = 2.0,
+) -> RunResult:
+    """Run the Monte Carlo analysis and (unless ``write=False``) store it in a run folder.
+
+    Parameters
+    ----------
+    config : RunConfig
+        What to compute; ``seed=None`` draws a fresh seed from the OS and records it.
+    priors_dir : path, optional
+        Directory of ``<sector>.toml`` prior files (default: the bundled priors).
+    out_dir, runs_root : path, optional
+        Run folder (default: ``<runs_root>/<UTC timestamp>-<id>``).
+    write : bool
+        False keeps everything in memory (no folder, no checkpoints, no samples).
+    progress : bool
+        Show a progress bar (after one second).
+    checkpoint_every : float
+        Seconds between checkpoints of the folded statistics (0: after every chunk).
+    """
+    if config.seed is None:
+        config = dataclasses.replace(config, seed=int(np.random.SeedSequence().entropy))
+    if config.save_samples and not write:
+        raise McpotError("save_samples needs a run folder (write=True)")
+    priors = load_priors(priors_dir, config.sectors)
+    space = ParameterSpace(priors)
+    run_dir = runs.new_run_dir(out_dir, runs_root) if write else None
+    manifest = {}
+    if write:
+        manifest = runs.start(
+            run_dir,
+            "run",
+            config.to_dict(),
+            priors,
+            stream_block=BLOCK,
+            histogram_bins=BINS,
+            parameters=list(space.names),
+        )
+    return _execute(config, space, run_dir, manifest, None, progress, checkpoint_every)
+
+
+def resume(
+    run_dir: str | Path, *, progress: bool = False, checkpoint_every: float = 2.0, jobs: int | None = None
+) -> RunResult:
+    """Finish an interrupted run from its checkpoint, with the priors copied into its folder.
+
+    The numbers equal those of an uninterrupted run with the same seed.
+    """
+    run_dir = Path(run_dir)
+    manifest = runs.read_manifest(run_dir)
+    if manifest.get("kind") != "run":
+        raise McpotError(f"{run_dir}: not a Monte Carlo run folder (kind {manifest.get('kind')!r})")
+    if manifest["status"] == "complete":
+        raise McpotError(f"{run_dir}: the run is already complete")
+    settings = manifest["config"] | ({"jobs": jobs} if jobs is not None else {})
+    config = RunConfig(**{**settings, "sectors": tuple(settings["sectors"])})
+    priors = load_priors(run_dir / "priors", config.sectors)
+    for sector, sp in priors.items():
+        if sp.sha256 != manifest["priors"][sector]["sha256"]:
+            raise McpotError(f"{run_dir / 'priors' / (sector + '.toml')}: changed since the run started")
+    saved = runs.load_checkpoint(run_dir)
+    stats = grid = None
+    if saved is not None:
+        stats, grid = Stats.from_arrays(saved), Grid(saved["grid_low"], saved["grid_width"])
+    manifest["sessions"].append({"started": runs.utc_now(), "resumed_from_block": stats and stats.next_block})
+    return _execute(
+        config,
+        ParameterSpace(priors),
+        run_dir,
+        manifest,
+        (stats, grid) if stats else None,
+        progress,
+        checkpoint_every,
+    )
+
+
+def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every) -> RunResult:
+    t0 = time.perf_counter()
+    stats, grid = state if state else (None, None)
+    task = make_task(config, space, grid)
+    try:
+        stats = simulate(
+            task, stats, _on_chunk(task, run_dir, checkpoint_every), _progress(config, stats, progress)
+        )
+    except BaseException as exc:
+        if run_dir is not None:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            runs.finish(run_dir, manifest, status, time.perf_counter() - t0, error=str(exc))
+        raise
+    summary, claims = summary_table(stats, task), claims_table(stats, task)
+    diagnostics = pd.DataFrame(
+        [(s, c, n / stats.n) for (s, c, _, _), n in zip(ceiling_pairs(space), stats.extra, strict=True)],
+        columns=["sector", "category", "p_kmax_below_k0"],
+    )
+    if run_dir is not None:
+        for name, frame in (("summary", summary), ("claims", claims), ("diagnostics", diagnostics)):
+            runs.write_table(run_dir / f"{name}.csv", frame)
+            runs.write_table(run_dir / f"{name}.parquet", frame)
+        manifest = runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0, samples_done=stats.n)
+        (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
+    return RunResult(config, summary, claims, diagnostics, run_dir, manifest)
+
+
+def _on_chunk(task: ChunkTask, run_dir: Path | None, every: float):
+    if run_dir is None:
+        return None
+    last = [time.perf_counter()]
+    total_blocks = -(-task.config.samples // BLOCK)
+
+    def on_chunk(stats: Stats, chunk) -> None:
+        if chunk.samples is not None:
+            X, Y = chunk.samples
+            first = chunk.first_block * BLOCK
+            frame = pd.DataFrame(np.column_stack([X, Y]), columns=[*task.space.names, *task.column_names])
+            frame.insert(0, "sample", np.arange(first, first + len(X)))
+            runs.write_table(run_dir / "samples" / f"part-{chunk.first_block:08d}.parquet", frame)
+        now = time.perf_counter()
+        if now - last[0] >= every and stats.next_block < total_blocks:
+            runs.save_checkpoint(
+                run_dir, {**stats.to_arrays(), "grid_low": task.grid.low, "grid_width": task.grid.width}
+            )
+            last[0] = now
+
+    return on_chunk
+
+
+def _progress(config: RunConfig, stats: Stats | None, show: bool):
+    def wrap(results):
+        done = stats.n if stats else 0
+        with tqdm(
+            total=config.samples,
+            initial=done,
+            unit="sample",
+            unit_scale=True,
+            delay=1.0,
+            disable=not show,
+            desc="mcpot run",
+        ) as bar:
+            for result in results:
+                bar.update(int(result.block_n.sum()))
+                yield result
+
+    return wrap

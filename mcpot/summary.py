@@ -1,0 +1,187 @@
+"""Streaming, mergeable statistics of model outputs: moments, percentiles, claim probabilities.
+
+Memory does not grow with N. Each chunk of samples is reduced to
+
+- moments (count, mean, sum of squared deviations) per *stream block*, folded in block order with
+  Chan's formula, so the mean and sd are bitwise identical whatever the chunking;
+- fixed-width histograms per output column (integer counts, so merging is exact and order-free), from
+  which percentiles are read by linear interpolation within a bin; the bin range per column comes from a
+  pilot (the first stream block), widened by half its span each way, with under/overflow bins;
+- integer counts of samples satisfying each claim.
+
+The Monte Carlo error of a percentile is distribution-free: the p-quantile of N samples has a standard error
+of about ``(q(p + s) - q(p - s)) / 2`` with ``s = sqrt(p (1 - p) / N)`` (order-statistic interval read from
+the same histogram); for LHS and Sobol designs this is conservative.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+PERCENTILES: tuple[float, ...] = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
+BINS = 2048
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement about the outputs: every ``(column, low, high)`` condition holds (bounds inclusive)."""
+
+    conditions: tuple[tuple[int, float, float], ...]
+
+    def holds(self, Y: np.ndarray) -> np.ndarray:
+        ok = np.ones(Y.shape[0], dtype=bool)
+        for col, low, high in self.conditions:
+            ok &= (Y[:, col] >= low) & (Y[:, col] <= high)
+        return ok
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Histogram bins per output column: ``BINS`` bins of width ``width`` from ``low``."""
+
+    low: np.ndarray
+    width: np.ndarray
+
+    @classmethod
+    def from_pilot(cls, Y: np.ndarray, bins: int = BINS) -> Grid:
+        lo, hi = np.min(Y, axis=0), np.max(Y, axis=0)
+        span = np.maximum(hi - lo, np.maximum(np.abs(hi), 1.0) * 1e-9)
+        low = lo - 0.5 * span
+        low = np.where((lo >= 0) & (low < 0), 0.0, low)  # nonnegative outputs keep a floor at 0
+        return cls(low, (hi + 0.5 * span - low) / bins)
+
+    def counts(self, Y: np.ndarray, bins: int = BINS) -> np.ndarray:
+        """Counts ``[M, bins + 2]``: underflow, ``bins`` bins, overflow."""
+        Z = (Y.T - self.low[:, None]) / self.width[:, None] + 1.0
+        np.clip(Z, 0, bins + 1, out=Z)
+        idx = Z.astype(np.intp)  # floor, as Z >= 0
+        return np.stack([np.bincount(row, minlength=bins + 2) for row in idx]).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """One chunk reduced: per-block moments, histogram counts, claim and extra counts.
+
+    ``extra`` holds integer diagnostics counted alongside (e.g. how often a rule binds).
+    ``samples`` carries the chunk's inputs and outputs when a run keeps them, else None.
+    """
+
+    first_block: int
+    block_n: np.ndarray
+    block_mean: np.ndarray
+    block_m2: np.ndarray
+    hist: np.ndarray
+    claims: np.ndarray
+    extra: np.ndarray
+    samples: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def next_block(self) -> int:
+        return self.first_block + len(self.block_n)
+
+
+def reduce_chunk(
+    Y: np.ndarray, block_sizes, first_block: int, grid: Grid, claims: list[Claim], extra=(), samples=None
+) -> ChunkResult:
+    """Reduce one chunk's outputs ``Y`` (whole stream blocks of ``block_sizes`` rows)."""
+    bounds = np.cumsum([0, *block_sizes])
+    means = np.stack([Y[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)])
+    m2s = np.stack(
+        [((Y[a:b] - mu) ** 2).sum(axis=0) for a, b, mu in zip(bounds[:-1], bounds[1:], means, strict=True)]
+    )
+    counts = np.array([c.holds(Y).sum() for c in claims], dtype=np.int64)
+    return ChunkResult(
+        first_block,
+        np.asarray(block_sizes),
+        means,
+        m2s,
+        grid.counts(Y),
+        counts,
+        np.asarray(extra, dtype=np.int64),
+        samples,
+    )
+
+
+@dataclass
+class Stats:
+    """Running statistics of ``M`` outputs over the stream blocks folded so far.
+
+    ``next_block`` is the first stream block not yet included: chunks are folded in block order, which
+    makes the moments independent of chunking. Histograms and counts are integers (order-free).
+    """
+
+    n: int
+    mean: np.ndarray
+    m2: np.ndarray
+    hist: np.ndarray
+    claims: np.ndarray
+    extra: np.ndarray
+    next_block: int = 0
+
+    @classmethod
+    def empty(cls, m: int, n_claims: int, n_extra: int, bins: int = BINS) -> Stats:
+        return cls(
+            0,
+            np.zeros(m),
+            np.zeros(m),
+            np.zeros((m, bins + 2), np.int64),
+            np.zeros(n_claims, np.int64),
+            np.zeros(n_extra, np.int64),
+        )
+
+    @property
+    def sd(self) -> np.ndarray:
+        return np.sqrt(self.m2 / max(self.n - 1, 1))
+
+    def add(self, chunk: ChunkResult) -> None:
+        """Fold in a chunk that starts where these statistics end."""
+        if chunk.first_block != self.next_block:
+            raise ValueError(f"chunk starts at block {chunk.first_block}, expected {self.next_block}")
+        for n, mean, m2 in zip(chunk.block_n, chunk.block_mean, chunk.block_m2, strict=True):
+            total = self.n + int(n)  # Chan et al.'s pairwise update
+            delta = mean - self.mean
+            self.mean = self.mean + delta * (int(n) / total)
+            self.m2 = self.m2 + m2 + delta**2 * (self.n * int(n) / total)
+            self.n = total
+        self.hist += chunk.hist
+        self.claims += chunk.claims
+        self.extra += chunk.extra
+        self.next_block = chunk.next_block
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_arrays(cls, a) -> Stats:
+        return cls(int(a["n"]), a["mean"], a["m2"], a["hist"], a["claims"], a["extra"], int(a["next_block"]))
+
+
+def hist_quantiles(hist: np.ndarray, grid: Grid, probs) -> np.ndarray:
+    """Quantiles ``[M, len(probs)]`` from histogram counts; NaN where one falls outside the bins."""
+    probs = np.atleast_1d(np.asarray(probs, dtype=float))
+    m, nb2 = hist.shape
+    cum = np.cumsum(hist, axis=1)
+    n = cum[:, -1:]
+    target = probs[None, :] * n  # [M, P]
+    out = np.empty((m, probs.size))
+    for i in range(m):
+        j = np.searchsorted(cum[i], target[i], side="left")  # bin where the target count is reached
+        j = np.clip(j, 0, nb2 - 1)
+        before = np.where(j > 0, cum[i][j - 1], 0)
+        within = np.divide(target[i] - before, hist[i, j], out=np.zeros(probs.size), where=hist[i, j] > 0)
+        x = grid.low[i] + grid.width[i] * (j - 1 + within)
+        out[i] = np.where((j == 0) | (j == nb2 - 1), np.nan, x)
+    return out
+
+
+def percentile_table(stats: Stats, grid: Grid, percentiles=PERCENTILES) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles ``[M, P]`` and their Monte Carlo standard errors ``[M, P]``."""
+    p = np.asarray(percentiles) / 100.0
+    s = np.sqrt(p * (1 - p) / max(stats.n, 1))
+    q = hist_quantiles(stats.hist, grid, p)
+    lo = hist_quantiles(stats.hist, grid, np.clip(p - s, 0, 1))
+    hi = hist_quantiles(stats.hist, grid, np.clip(p + s, 0, 1))
+    return q, (hi - lo) / 2.0
