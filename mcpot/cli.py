@@ -83,13 +83,20 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         default=2 * BLOCK,
         help=f"samples per chunk, rounded up to whole blocks of {BLOCK} ({2 * BLOCK})",
     )
-    p.add_argument("--backend", default="loky", help="joblib backend (loky)")
+    p.add_argument("--backend", default="loky", help="joblib backend: loky (default) or dask")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --backend dask; "
+        "default: a LocalCluster on this machine)",
+    )
     p.add_argument("--out", metavar="DIR", default=None, help="run folder (default: runs/<time>-<id>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def load_space(args: argparse.Namespace) -> ParameterSpace:
-    return ParameterSpace(load_priors(args.priors, args.sectors))
+    return ParameterSpace(load_priors(args.priors, args.sectors), args.reading)
 
 
 def _fmt(value: float, quantity: str) -> str:
@@ -103,7 +110,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproduce import reproduce
 
     space = load_space(args)
-    rep = reproduce(space, args.reading)
+    rep = reproduce(space)
     if args.json:
         cols = ["sector", "quantity", "year", "category", "model", "report"]
         records = rep.comparison[cols].astype(object).where(rep.comparison[cols].notna(), None)
@@ -180,6 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             chunk=args.chunk_size,
             backend=args.backend,
+            scheduler=args.scheduler,
             save_samples=args.save_samples,
         )
         result = run(

@@ -13,7 +13,9 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
 
-def map_ordered(fn: Callable, tasks: Iterable, *, n_jobs: int = 1, backend: str = "loky") -> Iterator:
+def map_ordered(
+    fn: Callable, tasks: Iterable, *, n_jobs: int = 1, backend: str = "loky", scheduler: str | None = None
+) -> Iterator:
     """Yield ``fn(task)`` for each task, in task order, computed by ``n_jobs`` workers.
 
     Parameters
@@ -27,6 +29,8 @@ def map_ordered(fn: Callable, tasks: Iterable, *, n_jobs: int = 1, backend: str 
     backend : str
         joblib backend: "loky" (processes, default), "threading", "sequential", or one registered by a
         plugin (e.g. "dask").
+    scheduler : str, optional
+        Address of a dask scheduler (backend "dask" only).
     """
     if backend == "sequential" or (effective_n_jobs(n_jobs) == 1 and backend == "loky"):
         yield from map(fn, tasks)

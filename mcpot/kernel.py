@@ -73,11 +73,72 @@ def _incremental(K, K0, alpha, beta):
     return expit(alpha + beta * K) - expit(alpha + beta * K0)
 
 
-#: Response functions of equation (2): the fraction of RF realised at adoption K.
-#: ``report``: ER(t0) = 0 in (2), the reading the published numbers imply (default).
-#: ``incremental``: only what adoption beyond the base year adds; zero at t0.
-RESPONSES: dict[str, Callable] = {"report": _report, "incremental": _incremental}
-READINGS: tuple[str, ...] = tuple(RESPONSES)
+def _rescaled(K, K0, alpha, beta):
+    low, high = expit(alpha), expit(alpha + beta)
+    return (expit(alpha + beta * K) - low) / (high - low)
+
+
+def _linear(K, K0, alpha, beta):
+    return K * np.ones_like(alpha)
+
+
+#: Response functions L of equation (2): the fraction of RF realised at adoption K.
+RESPONSES: dict[str, Callable] = {
+    "report": _report,
+    "incremental": _incremental,
+    "rescaled": _rescaled,
+    "linear": _linear,
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of equation (2).
+
+    Attributes
+    ----------
+    response : str
+        Key of :data:`RESPONSES`.
+    production : bool
+        Scale RF with the sector's production trajectory, ``RF(t) = RF * Q(t) / Q(2022)``.
+    overlap : bool
+        Deduct the overlap of energy management with the other categories:
+        ``ER_energy_management *= 1 - overlap``.
+    description : str
+        One line for tables and figure captions.
+    """
+
+    response: str
+    production: bool = False
+    overlap: bool = False
+    description: str = ""
+
+
+#: The named readings a run can use (``--reading``).
+READING_TABLE: dict[str, Reading] = {
+    "report": Reading("report", description="ER = sigmoid(alpha + beta K) RF; ER(t0) = 0 in (2) (default)"),
+    "incremental": Reading(
+        "incremental", description="ER = [sigmoid(alpha + beta K) - sigmoid(alpha + beta K0)] RF; 0 in 2022"
+    ),
+    "rescaled": Reading(
+        "rescaled", description="logistic rescaled to L(0) = 0, L(1) = 1: RF is the full-adoption saving"
+    ),
+    "linear": Reading("linear", description="L(K) = K: bottom-up linear in adoption; RF at full adoption"),
+    "production": Reading(
+        "report", production=True, description="report reading with RF scaled by production Q(t) / Q(2022)"
+    ),
+    "overlap": Reading(
+        "report", overlap=True, description="report reading less an overlap deduction on energy management"
+    ),
+}
+READINGS: tuple[str, ...] = tuple(READING_TABLE)
+
+
+def get_reading(name: str) -> Reading:
+    """The reading called ``name``; ``ValueError`` listing the valid names otherwise."""
+    if name not in READING_TABLE:
+        raise ValueError(f"unknown reading {name!r}; choose one of {', '.join(READINGS)}")
+    return READING_TABLE[name]
 
 
 def reduction_potential(K, K0, alpha, beta, RF, reading: str = "report"):
@@ -85,6 +146,8 @@ def reduction_potential(K, K0, alpha, beta, RF, reading: str = "report"):
 
     ``report``:      ``ER = sigmoid(alpha + beta K) * RF``
     ``incremental``: ``ER = [sigmoid(alpha + beta K) - sigmoid(alpha + beta K0)] * RF``
+    ``rescaled``:    ``ER = [s(alpha + beta K) - s(alpha)] / [s(alpha + beta) - s(alpha)] * RF`` (s = sigmoid)
+    ``linear``:      ``ER = K * RF``
 
     Parameters
     ----------
@@ -96,8 +159,8 @@ def reduction_potential(K, K0, alpha, beta, RF, reading: str = "report"):
         Logistic "carbon-reduction parameters" (dimensionless; beta > 0).
     RF : array_like
         Reduction factor, Mt CO2/yr.
-    reading : {"report", "incremental"}
-        Which reading of equation (2).
+    reading : {"report", "incremental", "rescaled", "linear"}
+        Response function of equation (2) (see :data:`RESPONSES`).
 
     Returns
     -------
@@ -105,7 +168,7 @@ def reduction_potential(K, K0, alpha, beta, RF, reading: str = "report"):
         Reduction potential, Mt CO2/yr, within ``[0, RF]`` for K >= K0 and beta > 0.
     """
     if reading not in RESPONSES:
-        raise ValueError(f"unknown reading {reading!r}; choose one of {', '.join(READINGS)}")
+        raise ValueError(f"unknown response {reading!r}; choose one of {', '.join(RESPONSES)}")
     return RESPONSES[reading](K, K0, alpha, beta) * RF
 
 
@@ -127,6 +190,18 @@ def reduction_factor(Q, RA, EF):
         Reduction factor, Mt CO2/yr.
     """
     return np.asarray(Q) * np.sum(np.asarray(RA) * np.asarray(EF), axis=-1)
+
+
+def _interpolate(values: np.ndarray, known_years, years) -> np.ndarray:
+    """Rows of ``values[N, K]`` given at ``known_years`` interpolated to ``years``: ``[N, T]``.
+
+    Elementwise sums in a fixed order (no BLAS), so a sample's result does not depend on its batch.
+    """
+    W = interpolation_weights(known_years, years)
+    out = values[:, :1] * W[0]
+    for k in range(1, W.shape[0]):
+        out = out + values[:, k : k + 1] * W[k]
+    return out
 
 
 def interpolation_weights(known_years, years) -> np.ndarray:
@@ -158,6 +233,14 @@ class SectorParams:
         Sector emissions ``[N, len(emission_years)]``, Mt CO2/yr.
     emission_years : tuple of int
         Years at which ``emissions`` are given; interpolated linearly, flat beyond the ends.
+    production : numpy.ndarray, optional
+        Sector production ``[N, len(production_years)]`` (first year 2022), Mt product/yr or an
+        index; used by readings with ``production=True``.
+    production_years : tuple of int
+        Years at which ``production`` is given.
+    overlap : numpy.ndarray, optional
+        ``[N]`` fraction of energy management's potential double counted with the other
+        categories; used by readings with ``overlap=True``.
     """
 
     K0: np.ndarray
@@ -168,6 +251,9 @@ class SectorParams:
     RF: np.ndarray
     emissions: np.ndarray
     emission_years: tuple[int, ...]
+    production: np.ndarray | None = None
+    production_years: tuple[int, ...] = ()
+    overlap: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -210,8 +296,7 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
 
     Works in place on one ``[N, C, T]`` buffer: the exponentials dominate the cost.
     """
-    if reading not in RESPONSES:
-        raise ValueError(f"unknown reading {reading!r}; choose one of {', '.join(READINGS)}")
+    r = get_reading(reading)
     k_max = effective_ceiling(p.K0, p.K_max)[..., None]
     half_dt2 = -0.5 * (np.asarray(years, dtype=float) - BASE_YEAR) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):  # NaN is caught downstream, with context
@@ -219,13 +304,17 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
     np.expm1(buf, out=buf)
     buf *= p.K0[..., None] - k_max
     buf += p.K0[..., None]  # adoption K(t), exactly K0 at t0
-    if reading == "report":
+    if r.response == "report":
         buf *= p.beta[..., None]
         buf += p.alpha[..., None]
         expit(buf, out=buf)
     else:
-        buf[:] = RESPONSES[reading](buf, p.K0[..., None], p.alpha[..., None], p.beta[..., None])
+        buf[:] = RESPONSES[r.response](buf, p.K0[..., None], p.alpha[..., None], p.beta[..., None])
     buf *= p.RF[..., None]
+    if r.production:
+        buf *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
+    if r.overlap:
+        buf[:, CATEGORIES.index("energy_management"), :] *= (1.0 - p.overlap)[:, None]
     return buf
 
 
@@ -246,10 +335,6 @@ def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOut
     total = er.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = er / total[:, None, :]
-    W = interpolation_weights(p.emission_years, years)
-    emissions = p.emissions[:, :1] * W[0]
-    for k in range(1, W.shape[0]):  # elementwise, not BLAS: each sample's result is chunk-independent
-        emissions = emissions + p.emissions[:, k : k + 1] * W[k]
-    contribution = total / emissions
+    contribution = total / _interpolate(p.emissions, p.emission_years, years)
     idx = [int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS]
     return SectorOutputs(years, er, total, share, contribution, contribution[:, idx])

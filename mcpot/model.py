@@ -14,11 +14,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .errors import PriorError
 from .kernel import (
     BASE_YEAR,
     CATEGORIES,
     SectorOutputs,
     SectorParams,
+    get_reading,
     model_years,
     reduction_factor,
     sector_outputs,
@@ -48,10 +50,38 @@ class ParameterSpace:
     """
 
     sectors: dict[str, SectorPriors]
+    reading: str = "report"
+
+    def __post_init__(self):
+        r = get_reading(self.reading)
+        for sp in self.sectors.values():
+            if r.overlap and f"{sp.sector}.overlap" not in sp.priors:
+                raise PriorError(sp.path, "overlap", f"missing: the {self.reading!r} reading needs it")
+            years = sp.years_of("production")
+            if r.production and (len(years) < 2 or years[0] != BASE_YEAR):
+                raise PriorError(
+                    sp.path,
+                    "production",
+                    f"the {self.reading!r} reading needs production "
+                    f"at {BASE_YEAR} and later years (found: {list(years) or 'none'})",
+                )
 
     @cached_property
     def all_priors(self) -> dict[str, Prior]:
-        return {n: p for sp in self.sectors.values() for n, p in sp.priors.items()}
+        """Every prior the reading uses, fixed or free, keyed by qualified name."""
+        return {n: p for sp in self.sectors.values() for n, p in sp.priors.items() if self._used(sp, n, p)}
+
+    def _used(self, sp: SectorPriors, name: str, prior: Prior) -> bool:
+        r = get_reading(self.reading)
+        if prior.kind == "overlap":
+            return r.overlap
+        if prior.kind == "Q":
+            base = name == f"{sp.sector}.production.{BASE_YEAR}"
+            return r.production or (
+                base
+                and any(sp.rf_mode(c) == "RA" for c, inc in zip(CATEGORIES, sp.included, strict=True) if inc)
+            )
+        return True
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -106,8 +136,19 @@ class ParameterSpace:
                     arrays[key][:, c] = self.column(X, f"{sector}.{cat}.{key}")
             if present:
                 arrays["RF"][:, c] = self._reduction_factor(X, sp, cat)
-        emissions = np.stack([self.column(X, f"{sector}.emissions.{y}") for y in sp.emission_years], axis=1)
-        return SectorParams(**arrays, emissions=emissions, emission_years=sp.emission_years)
+        r = get_reading(self.reading)
+        extra = {}
+        if r.production:
+            years = sp.years_of("production")
+            extra["production"] = self._stack(X, [f"{sector}.production.{y}" for y in years])
+            extra["production_years"] = years
+        if r.overlap:
+            extra["overlap"] = self.column(X, f"{sector}.overlap")
+        emissions = self._stack(X, [f"{sector}.emissions.{y}" for y in sp.emission_years])
+        return SectorParams(**arrays, emissions=emissions, emission_years=sp.emission_years, **extra)
+
+    def _stack(self, X: np.ndarray, names: list[str]) -> np.ndarray:
+        return np.stack([self.column(X, n) for n in names], axis=1)
 
     def _reduction_factor(self, X, sp: SectorPriors, cat: str) -> np.ndarray:
         s = sp.sector
@@ -115,8 +156,8 @@ class ParameterSpace:
             return self.column(X, f"{s}.{cat}.RF")
         prefix = f"{s}.{cat}.RA."
         energies = [n[len(prefix) :] for n in sp.priors if n.startswith(prefix)]
-        RA = np.stack([self.column(X, prefix + e) for e in energies], axis=1)
-        EF = np.stack([self.column(X, f"{s}.emission_factors.{e}") for e in energies], axis=1)
+        RA = self._stack(X, [prefix + e for e in energies])
+        EF = self._stack(X, [f"{s}.emission_factors.{e}" for e in energies])
         return reduction_factor(self.column(X, f"{s}.production.{BASE_YEAR}"), RA, EF)
 
 

@@ -44,9 +44,9 @@ class RunConfig:
         Last year evaluated (2035..2060).
     tolerance : float
         Relative tolerance of the "within +/- x of the published figure" claims (0.10 = 10%).
-    jobs, chunk, backend :
+    jobs, chunk, backend, scheduler :
         Execution only (never change results): workers, samples per chunk (rounded up to whole
-        stream blocks of 8192), joblib backend.
+        stream blocks of 8192), joblib backend ("loky", "dask", ...), dask scheduler address.
     save_samples : bool
         Keep per-sample inputs and outputs (Parquet, chunk by chunk).
     """
@@ -61,6 +61,7 @@ class RunConfig:
     jobs: int = -1
     chunk: int = 2 * BLOCK
     backend: str = "loky"
+    scheduler: str | None = None
     save_samples: bool = False
 
     def __post_init__(self):
@@ -238,7 +239,9 @@ def simulate(
     if stats is None:
         stats = Stats.empty(len(task.column_names), len(task.claims), len(ceiling_pairs(task.space)))
     todo = chunks(cfg, stats.next_block)
-    for result in progress(map_ordered(task, todo, n_jobs=cfg.jobs, backend=cfg.backend)):
+    for result in progress(
+        map_ordered(task, todo, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler)
+    ):
         stats.add(result)
         if on_chunk is not None:
             on_chunk(stats, result)

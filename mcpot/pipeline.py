@@ -103,7 +103,7 @@ def run(
     if config.save_samples and not write:
         raise McpotError("save_samples needs a run folder (write=True)")
     priors = load_priors(priors_dir, config.sectors)
-    space = ParameterSpace(priors)
+    space = ParameterSpace(priors, config.reading)
     run_dir = runs.new_run_dir(out_dir, runs_root) if write else None
     manifest = {}
     if write:
@@ -145,7 +145,7 @@ def resume(
     manifest["sessions"].append({"started": runs.utc_now(), "resumed_from_block": stats and stats.next_block})
     return _execute(
         config,
-        ParameterSpace(priors),
+        ParameterSpace(priors, config.reading),
         run_dir,
         manifest,
         (stats, grid) if stats else None,
@@ -176,6 +176,7 @@ def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every
         for name, frame in (("summary", summary), ("claims", claims), ("diagnostics", diagnostics)):
             runs.write_table(run_dir / f"{name}.csv", frame)
             runs.write_table(run_dir / f"{name}.parquet", frame)
+        runs.save_histograms(run_dir, task.column_names, stats.hist, task.grid.low, task.grid.width)
         manifest = runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0, samples_done=stats.n)
         (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
     return RunResult(config, summary, claims, diagnostics, run_dir, manifest)

@@ -46,6 +46,7 @@ TOP_KEYS = {
     "production",
     "emission_factors",
     "correlation",
+    "overlap",
 }
 
 # Admissible range of each kind of parameter and what to say when a prior leaves it.
@@ -60,6 +61,7 @@ DOMAINS: dict[str, tuple[float, float, str]] = {
     "EF": (0.0, np.inf, "an emission factor must be >= 0"),
     "Q": (np.nextafter(0.0, 1.0), np.inf, "production must be > 0"),
     "E": (np.nextafter(0.0, 1.0), np.inf, "sector emissions must be > 0 Mt CO2/yr"),
+    "overlap": (0.0, 1.0, "an overlap fraction must lie in [0, 1]"),
 }
 
 
@@ -150,6 +152,11 @@ class SectorPriors:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def years_of(self, table: str) -> tuple[int, ...]:
+        """Years at which ``production`` (or ``emissions``) entries are given."""
+        prefix = f"{self.sector}.{table}."
+        return tuple(sorted(int(n[len(prefix) :]) for n in self.priors if n.startswith(prefix)))
 
     def rf_mode(self, category: str) -> str:
         """``"RF"`` when the reduction factor is given directly, ``"RA"`` when built by (3)."""
@@ -350,6 +357,8 @@ def load_sector(path: str | Path) -> SectorPriors:
         raise PriorError(file, f"production.{BASE_YEAR}", "missing: RF from RA needs base-year output")
     for key, spec in production.items():
         add(f"production.{key}", "Q", None, spec)
+    if "overlap" in doc:
+        add("overlap", "overlap", None, doc["overlap"])
 
     correlations = _correlations(file, sector, doc.get("correlation", []), priors)
     return SectorPriors(sector, path, text, priors, tuple(included), tuple(years), correlations)

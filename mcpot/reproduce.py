@@ -35,8 +35,9 @@ class Reproduction:
     denominators: pd.DataFrame
 
 
-def reproduce(space: ParameterSpace, reading: str = "report") -> Reproduction:
-    """Evaluate the model with every prior at its median and compare with the report."""
+def reproduce(space: ParameterSpace) -> Reproduction:
+    """Evaluate the model (in ``space.reading``) with every prior at its median; compare with the report."""
+    reading = space.reading
     years = model_years()
     outputs = evaluate_sectors(space, space.medians(), years, reading)
     table = figures(list(space.sectors)).copy()

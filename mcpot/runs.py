@@ -168,12 +168,35 @@ def finish(run_dir: Path, manifest: dict, status: str, elapsed: float, **extra) 
     return manifest
 
 
-def save_checkpoint(run_dir: Path, arrays: dict[str, np.ndarray]) -> None:
-    def write(path: Path) -> None:
-        with path.open("wb") as f:
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez`` written atomically."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as f:
             np.savez(f, **arrays)
 
-    atomic_write(run_dir / CHECKPOINT, write)
+    atomic_write(path, write)
+
+
+def save_histograms(
+    run_dir: Path, outputs: list[str], counts: np.ndarray, low: np.ndarray, width: np.ndarray
+) -> None:
+    """The full distribution of every output: ``histograms.npz`` (see :func:`load_histograms`)."""
+    save_arrays(
+        run_dir / "histograms.npz",
+        {"output": np.asarray(outputs), "counts": counts, "low": low, "width": width},
+    )
+
+
+def load_histograms(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """``output`` names ``[M]``, ``counts [M, bins + 2]`` (underflow first, overflow last), bin ``low``
+    and ``width`` ``[M]``: counts column ``k`` (1..bins) covers ``low + (k - 1) * width`` onwards."""
+    with np.load(Path(run_dir) / "histograms.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def save_checkpoint(run_dir: Path, arrays: dict[str, np.ndarray]) -> None:
+    save_arrays(run_dir / CHECKPOINT, arrays)
 
 
 def load_checkpoint(run_dir: Path) -> dict[str, np.ndarray] | None:

@@ -47,8 +47,32 @@ def test_reduction_potential_by_hand():
     # sigmoid(2) = 0.88079708
     assert reduction_potential(0.75, 0.5, -4, 8, 100.0) == pytest.approx(88.079708, abs=1e-6)
     assert reduction_potential(0.75, 0.5, -4, 8, 100.0, "incremental") == pytest.approx(38.079708, abs=1e-6)
-    with pytest.raises(ValueError, match="unknown reading"):
+    with pytest.raises(ValueError, match="unknown response"):
         reduction_potential(0.5, 0.5, -4, 8, 1.0, "nonsense")
+
+
+def test_alternative_responses_by_hand():
+    # rescaled: (sigmoid(2) - sigmoid(-4)) / (sigmoid(4) - sigmoid(-4)) = 0.862811 / 0.964028 = 0.895006
+    assert reduction_potential(0.75, 0.5, -4, 8, 100.0, "rescaled") == pytest.approx(89.5006, abs=1e-4)
+    assert reduction_potential(0.5, 0.5, -4, 8, 100.0, "rescaled") == pytest.approx(50.0)  # symmetric
+    for a, b in ((-6.0, 4.0), (-1.0, 11.0)):
+        assert reduction_potential(0.0, 0.0, a, b, 7.0, "rescaled") == pytest.approx(0.0, abs=1e-12)
+        assert reduction_potential(1.0, 0.0, a, b, 7.0, "rescaled") == pytest.approx(7.0)
+    assert reduction_potential(0.3, 0.1, -4, 8, 50.0, "linear") == pytest.approx(15.0)
+
+
+def test_production_and_overlap_readings():
+    p = _params(50)
+    base = category_potentials(p, YEARS, "report")
+    scaled = category_potentials(p, YEARS, "production")
+    # production 1000 in 2022, Q35 in 2035, linear between: the ratio in 2035 is Q35 / 1000
+    assert_allclose(scaled[:, :, -1], base[:, :, -1] * (p.production[:, 1] / 1000.0)[:, None])
+    assert_array_equal(scaled[:, :, 0], base[:, :, 0])
+    cut = category_potentials(p, YEARS, "overlap")
+    em = kernel.CATEGORIES.index("energy_management")
+    assert_allclose(cut[:, em], base[:, em] * (1 - p.overlap)[:, None])
+    others = [c for c in range(4) if c != em]
+    assert_array_equal(cut[:, others], base[:, others])
 
 
 def test_reduction_factor_by_hand():
@@ -69,6 +93,9 @@ def _params(n=1, seed=1):
         RF=rng.lognormal(3, 1, (n, 4)),
         emissions=rng.uniform(500, 2000, (n, 3)),
         emission_years=(2025, 2030, 2035),
+        production=np.column_stack([np.full(n, 1000.0), rng.uniform(800, 1000, n)]),
+        production_years=(2022, 2035),
+        overlap=rng.uniform(0.1, 0.3, n),
     )
 
 
@@ -84,8 +111,10 @@ def test_outputs_properties(reading):
     assert np.isnan(out.share.sum(axis=1)[~positive]).all()
     if reading == "incremental":
         assert_array_equal(out.er[:, :, 0], 0.0)
-    # adoption never decreases: K_max below K0 is read as saturation, so ER is monotone in time
-    assert np.all(np.diff(out.total, axis=1) >= -1e-9)
+    # adoption never decreases (K_max below K0 is read as saturation), so ER is monotone in time,
+    # unless RF follows a falling production trajectory
+    if not kernel.get_reading(reading).production:
+        assert np.all(np.diff(out.total, axis=1) >= -1e-9)
 
 
 def test_band_and_linear_emissions():
