@@ -231,6 +231,101 @@ def print_run(result) -> None:
         print(f"\nrun folder: {result.run_dir}  (summary.csv, claims.csv, diagnostics.csv, manifest.json)")
 
 
+def sensitivity_config(args: argparse.Namespace, samples: int):
+    from .analyses import SensitivityConfig
+
+    return SensitivityConfig(
+        sectors=args.sectors,
+        samples=samples,
+        seed=args.seed,
+        readings=args.readings or (args.reading,),
+        horizon=args.horizon,
+        per_year=getattr(args, "per_year", False),
+        second_order=getattr(args, "second_order", False),
+        resamples=args.resamples,
+        target_ci=getattr(args, "target_ci", None),
+        max_samples=getattr(args, "max_samples", 2_000_000),
+        jobs=args.jobs,
+        backend=args.backend,
+        chunk=args.chunk_size,
+    )
+
+
+def _where(run_dir) -> None:
+    if run_dir is not None:
+        print(f"\nrun folder: {run_dir}")
+
+
+@command("sobol")
+def cmd_sobol(args: argparse.Namespace) -> int:
+    from .analyses import run_sobol
+
+    res = run_sobol(sensitivity_config(args, args.samples), priors_dir=args.priors, out_dir=args.out)
+    cfg = res.config
+    print(
+        f"Sobol indices (N = {cfg.samples} base points, seed {cfg.seed}, reading: {cfg.reading_label}); "
+        "ST = total index with its 95% CI half-width"
+    )
+    for sentence in res.drivers.sentence:
+        print(f"- {sentence}")
+    if res.convergence is not None:
+        for (sector, grouping), g in res.convergence.groupby(["sector", "grouping"], sort=False):
+            print(f"  convergence {sector}/{grouping}: {g.reason.iloc[-1]}")
+    _where(res.run_dir)
+    return 0
+
+
+@command("morris")
+def cmd_morris(args: argparse.Namespace) -> int:
+    from .analyses import run_morris
+
+    res = run_morris(sensitivity_config(args, args.trajectories), priors_dir=args.priors, out_dir=args.out)
+    print(
+        f"Morris screening ({args.trajectories} trajectories, reading: {res.config.reading_label}); "
+        "mu* per unit of prior quantile, in the output's unit"
+    )
+    for output, g in res.indices.groupby("output", sort=False):
+        top = g.sort_values("mu_star", ascending=False).head(4)
+        print(f"- {output}: " + ", ".join(f"{r.parameter} {r.mu_star:.3g}" for r in top.itertuples()))
+    _where(res.run_dir)
+    return 0
+
+
+@command("tornado")
+def cmd_tornado(args: argparse.Namespace) -> int:
+    from .analyses import run_tornado
+
+    q = tuple(float(x) for x in args.quantiles.split(","))
+    res = run_tornado(sensitivity_config(args, 1), args.output, q, priors_dir=args.priors, out_dir=args.out)
+    print(
+        f"Tornado: each input at its P{100 * q[0]:g} and P{100 * q[1]:g}, others at their medians "
+        f"(reading: {res.config.reading_label})"
+    )
+    for output, g in res.swings.groupby("output", sort=False):
+        print(
+            f"- {output} [{g.unit.iloc[0]}], baseline {g.baseline.iloc[0]:.4g}: "
+            + ", ".join(
+                f"{r.parameter.split('.', 1)[1]} {r.output_at_low:.3g}..{r.output_at_high:.3g}"
+                for r in g.head(4).itertuples()
+            )
+        )
+    _where(res.run_dir)
+    return 0
+
+
+def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
+    add_model_options(p)
+    add_engine_options(p)
+    p.add_argument(
+        "--readings",
+        type=lambda t: tuple(t.split(",")),
+        default=None,
+        help="several readings, entered as a discrete factor 'reading' (e.g. report,incremental)",
+    )
+    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument("--resamples", type=positive_int, default=1000, help="bootstrap resamples (1000)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcpot",
@@ -265,6 +360,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between checkpoints of finished chunks (2; 0: after every chunk)",
     )
+
+    p = sub.add_parser("sobol", help="Sobol indices: what drives the totals and the bands")
+    add_sensitivity_options(p)
+    p.add_argument("--samples", type=positive_int, default=2**12, help="base points N, a power of 2 (4096)")
+    p.add_argument("--per-year", action="store_true", help="also the total of every year (time-resolved)")
+    p.add_argument("--second-order", action="store_true", help="second-order indices too")
+    p.add_argument(
+        "--target-ci",
+        type=float,
+        default=None,
+        metavar="W",
+        help="double N until every S1/ST CI half-width is below W (or --max-samples)",
+    )
+    p.add_argument(
+        "--max-samples",
+        type=positive_int,
+        default=2_000_000,
+        help="most model runs per sector and grouping with --target-ci (2000000)",
+    )
+
+    p = sub.add_parser("morris", help="Morris elementary effects: cheap screening of every input")
+    add_sensitivity_options(p)
+    p.add_argument("--trajectories", "--samples", type=positive_int, default=100, help="trajectories (100)")
+
+    p = sub.add_parser("tornado", help="one-at-a-time swings of chosen outputs")
+    add_sensitivity_options(p)
+    p.add_argument(
+        "--output",
+        action="append",
+        metavar="NAME",
+        help="output to swing, e.g. steel.band_high.2035 (repeatable; default: band ends and "
+        "2035 total of each sector)",
+    )
+    p.add_argument("--quantiles", default="0.05,0.95", help="the two prior quantiles (0.05,0.95)")
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)

@@ -1,0 +1,297 @@
+"""Thin orchestrators of the sensitivity analyses: priors -> design -> engine -> indices -> run folder.
+
+Each ``run_*`` returns a typed result and, unless ``write=False``, stores its tables in a run folder
+with a manifest like :func:`mcpot.pipeline.run`.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import morris, runs, sobol
+from .errors import McpotError
+from .evaluate import evaluate_rows
+from .kernel import READINGS
+from .priors import SECTORS, load_priors
+from .sensitivity import GROUPINGS, SectorModel, drivers, morris_table, sobol_outputs, sobol_table, tornado
+
+
+@dataclass(frozen=True)
+class SensitivityConfig:
+    """Settings shared by ``mcpot sobol``, ``morris`` and ``tornado``.
+
+    Attributes
+    ----------
+    sectors : tuple of str
+    samples : int
+        Sobol: base points N (a power of two; the model runs N (D + 2) times per grouping).
+        Morris: trajectories.
+    seed : int or None
+        Root seed (None: drawn and recorded).
+    readings : tuple of str
+        One reading, or several to enter the analysis as a discrete factor ``reading``.
+    horizon : int
+        Last model year.
+    per_year : bool
+        Sobol: analyse the total of every year, not only 2025/2030/2035.
+    second_order : bool
+        Sobol: second-order indices too.
+    resamples, conf_level :
+        Bootstrap resamples and confidence level of the intervals.
+    target_ci, max_samples :
+        Sobol convergence: double N until every S1/ST CI half-width is below ``target_ci`` or the
+        design would exceed ``max_samples`` model runs (per sector and grouping).
+    jobs, backend, chunk :
+        Execution only.
+    """
+
+    sectors: tuple[str, ...] = SECTORS
+    samples: int = 2**12
+    seed: int | None = None
+    readings: tuple[str, ...] = ("report",)
+    horizon: int = 2035
+    per_year: bool = False
+    second_order: bool = False
+    resamples: int = 1000
+    conf_level: float = 0.95
+    target_ci: float | None = None
+    max_samples: int = 2_000_000
+    jobs: int = -1
+    backend: str = "loky"
+    chunk: int = 16384
+
+    def __post_init__(self):
+        unknown = [r for r in self.readings if r not in READINGS]
+        if unknown or not self.readings:
+            raise McpotError(f"unknown reading {', '.join(unknown)}; choose from {', '.join(READINGS)}")
+
+    def with_seed(self) -> SensitivityConfig:
+        if self.seed is not None:
+            return self
+        return SensitivityConfig(**{**asdict(self), "seed": int(np.random.SeedSequence().entropy)})
+
+    def child_seed(self, *key: int) -> int:
+        """An independent 32-bit seed per sector and grouping, derived from the root seed."""
+        return int(np.random.SeedSequence(self.seed, spawn_key=key).generate_state(1)[0])
+
+    @property
+    def reading_label(self) -> str:
+        return "+".join(self.readings)
+
+
+@dataclass(frozen=True)
+class SobolResult:
+    """Sobol indices of every sector, grouping and output, with drivers sentences.
+
+    Attributes
+    ----------
+    config : SensitivityConfig
+    indices : pandas.DataFrame
+        Tidy: sector, grouping (parameter | category | kind), output, parameter, index (S1 | ST |
+        S2), value, conf (normal-approximation half-width), low, high (bootstrap percentile
+        interval), reading.
+    drivers : pandas.DataFrame
+        See :func:`mcpot.sensitivity.drivers`.
+    convergence : pandas.DataFrame or None
+        Indices and CI half-widths at each N when ``target_ci`` was set, with ``reached``/``reason``.
+    run_dir : pathlib.Path or None
+    """
+
+    config: SensitivityConfig
+    indices: pd.DataFrame
+    drivers: pd.DataFrame
+    convergence: pd.DataFrame | None
+    run_dir: Path | None
+
+
+def _models(cfg: SensitivityConfig, priors_dir) -> tuple[dict, dict[str, SectorModel]]:
+    priors = load_priors(priors_dir, cfg.sectors)
+    outputs = {s: sobol_outputs(s, cfg.horizon, cfg.per_year) for s in cfg.sectors}
+    return priors, {
+        s: SectorModel.build(priors, s, cfg.readings, cfg.horizon, outputs[s]) for s in cfg.sectors
+    }
+
+
+def _engine(cfg: SensitivityConfig):
+    return functools.partial(_evaluate, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend)
+
+
+def _evaluate(f, X, *, chunk, n_jobs, backend):
+    return evaluate_rows(f, X, chunk=chunk, n_jobs=n_jobs, backend=backend)
+
+
+def _start(kind: str, cfg: SensitivityConfig, priors, out_dir, runs_root, write: bool, **extra):
+    if not write:
+        return None, {}
+    run_dir = runs.new_run_dir(out_dir, runs_root)
+    return run_dir, runs.start(run_dir, kind, asdict(cfg), priors, **extra)
+
+
+def _finish(run_dir, manifest, t0, tables: dict[str, pd.DataFrame]) -> None:
+    if run_dir is None:
+        return
+    for name, frame in tables.items():
+        if frame is not None:
+            runs.write_table(run_dir / f"{name}.csv", frame)
+    runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0)
+
+
+def run_sobol(
+    cfg: SensitivityConfig, *, priors_dir=None, out_dir=None, runs_root="runs", write: bool = True
+) -> SobolResult:
+    """Sobol indices per sector for each grouping (parameters, categories, kinds), and drivers."""
+    cfg = cfg.with_seed()
+    t0 = time.perf_counter()
+    priors, models = _models(cfg, priors_dir)
+    run_dir, manifest = _start("sobol", cfg, priors, out_dir, runs_root, write)
+    boot_backend = "loky" if cfg.backend == "dask" else cfg.backend
+    tables, history = [], []
+    for i, (sector, model) in enumerate(models.items()):
+        results = {}
+        for j, grouping in enumerate(GROUPINGS):
+            common = dict(
+                outputs=model.outputs,
+                second_order=cfg.second_order,
+                num_resamples=cfg.resamples,
+                conf_level=cfg.conf_level,
+                seed=cfg.child_seed(i, j),
+                n_jobs=cfg.jobs,
+                groups=model.group_labels(grouping),
+                evaluate=_engine(cfg),
+                names=model.names,
+                backend=boot_backend,
+            )
+            if cfg.target_ci is None:
+                results[grouping] = sobol.analyze(model, model.ppf, model.dim, cfg.samples, **common)
+            else:
+                conv = sobol.converge(
+                    model,
+                    model.ppf,
+                    model.dim,
+                    n_start=cfg.samples,
+                    target_ci=cfg.target_ci,
+                    max_samples=cfg.max_samples,
+                    **common,
+                )
+                results[grouping] = conv.result
+                history.append(
+                    conv.history.assign(
+                        sector=sector, grouping=grouping, reached=conv.reached, reason=conv.reason
+                    )
+                )
+        tables.append(sobol_table(results, sector, cfg.reading_label))
+    indices = pd.concat(tables, ignore_index=True)
+    found = drivers(indices)
+    convergence = pd.concat(history, ignore_index=True) if history else None
+    _finish(run_dir, manifest, t0, {"sobol": indices, "drivers": found, "convergence": convergence})
+    return SobolResult(cfg, indices, found, convergence, run_dir)
+
+
+@dataclass(frozen=True)
+class MorrisResult:
+    """Morris screening per sector: tidy mu, mu*, sigma and mu* CI per output and parameter."""
+
+    config: SensitivityConfig
+    indices: pd.DataFrame
+    run_dir: Path | None
+
+
+def run_morris(
+    cfg: SensitivityConfig,
+    *,
+    priors_dir=None,
+    out_dir=None,
+    runs_root="runs",
+    write: bool = True,
+    levels: int = 4,
+    quantile_range=(0.01, 0.99),
+) -> MorrisResult:
+    """Morris elementary effects of every input on each sector's outputs (``samples`` trajectories).
+
+    The grid spans the priors' ``quantile_range`` (unbounded priors have infinite 0/1 quantiles);
+    effects are per unit of quantile, so inputs with different units are comparable.
+    """
+    cfg = cfg.with_seed()
+    t0 = time.perf_counter()
+    priors, models = _models(cfg, priors_dir)
+    run_dir, manifest = _start(
+        "morris", cfg, priors, out_dir, runs_root, write, levels=levels, quantile_range=list(quantile_range)
+    )
+    tables = []
+    for i, (sector, model) in enumerate(models.items()):
+        res = morris.analyze(
+            model,
+            model.ppf,
+            model.dim,
+            cfg.samples,
+            outputs=model.outputs,
+            num_levels=levels,
+            num_resamples=cfg.resamples,
+            conf_level=cfg.conf_level,
+            seed=cfg.child_seed(i),
+            evaluate=_engine(cfg),
+            names=model.names,
+            quantile_range=quantile_range,
+        )
+        tables.append(morris_table(res, sector, cfg.reading_label))
+    indices = pd.concat(tables, ignore_index=True)
+    _finish(run_dir, manifest, t0, {"morris": indices})
+    return MorrisResult(cfg, indices, run_dir)
+
+
+@dataclass(frozen=True)
+class TornadoResult:
+    """One-at-a-time swings (see :func:`mcpot.sensitivity.tornado`) for each chosen output."""
+
+    config: SensitivityConfig
+    swings: pd.DataFrame
+    run_dir: Path | None
+
+
+def run_tornado(
+    cfg: SensitivityConfig,
+    outputs: list[str] | None = None,
+    quantiles=(0.05, 0.95),
+    *,
+    priors_dir=None,
+    out_dir=None,
+    runs_root="runs",
+    write: bool = True,
+) -> TornadoResult:
+    """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total)."""
+    t0 = time.perf_counter()
+    priors = load_priors(priors_dir, cfg.sectors)
+    if not outputs:
+        outputs = [f"{s}.{o}" for s in cfg.sectors for o in ("band_low.2025", "band_high.2035", "total.2035")]
+    frames = []
+    for output in outputs:
+        sector = output.split(".", 1)[0]
+        if sector not in priors:
+            raise McpotError(
+                f"output {output!r}: sector {sector!r} is not among --sectors {','.join(cfg.sectors)}"
+            )
+        model = SectorModel.build(priors, sector, cfg.readings, cfg.horizon, [output])
+        valid = _valid_outputs(model)
+        if output not in valid:
+            raise McpotError(
+                f"unknown output {output!r}; e.g. {', '.join(valid[:3])} ... "
+                f"(any of {len(valid)} outputs named sector.quantity[.category].year)"
+            )
+        frames.append(tornado(model, output, quantiles).assign(reading=cfg.reading_label))
+    swings = pd.concat(frames, ignore_index=True)
+    run_dir, manifest = _start("tornado", cfg, priors, out_dir, runs_root, write, quantiles=list(quantiles))
+    _finish(run_dir, manifest, t0, {"tornado": swings})
+    return TornadoResult(cfg, swings, run_dir)
+
+
+def _valid_outputs(model: SectorModel) -> list[str]:
+    from .model import output_columns
+
+    space = model.spaces[0]
+    return list(output_columns(space, model.horizon, space.reading).output)

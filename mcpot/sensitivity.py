@@ -1,0 +1,236 @@
+"""What drives the bands: Sobol indices, Morris screening and tornado swings of the model's outputs.
+
+The model-independent estimators live in :mod:`mcpot.sobol` and :mod:`mcpot.morris`; this module
+makes one sector's model a vectorised function of that sector's free inputs, names its outputs,
+groups its inputs (by technology category and by kind of parameter) and reads the results into
+tidy tables and plain-words "drivers" sentences. Sectors are analysed separately: they share no
+inputs. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import morris, sobol
+from .kernel import SCENARIO_YEARS, model_years
+from .model import ParameterSpace, evaluate, output_columns
+
+GROUPINGS: tuple[str, ...] = ("parameter", "category", "kind")
+KIND_LABELS = {"E": "emissions", "Q": "production", "RA": "RF", "EF": "RF"}
+# Inputs (0..1 quantiles) and outputs named in drivers sentences.
+BAND_OUTPUTS = {
+    "band_low": "band low end (2025 contribution)",
+    "band_high": "band high end (2035 contribution)",
+}
+
+
+def sobol_outputs(sector: str, horizon: int = 2035, per_year: bool = False) -> list[str]:
+    """Outputs analysed: totals in 2025/2030/2035 (or every year) and the two band ends."""
+    years = model_years(horizon) if per_year else SCENARIO_YEARS
+    return [f"{sector}.total.{y}" for y in years] + [f"{sector}.band_low.2025", f"{sector}.band_high.2035"]
+
+
+@dataclass(frozen=True)
+class SectorModel:
+    """One sector's outputs as a picklable vectorised function ``f(X[N, D]) -> Y[N, M]``.
+
+    With several readings, the last input column is a discrete factor: ``u`` in [0, 1) picks
+    reading ``floor(u * k)``, so its share of the variance is measured like any other input's.
+
+    Attributes
+    ----------
+    spaces : tuple of ParameterSpace
+        One single-sector space per reading.
+    outputs : tuple of str
+        Output names (see :func:`mcpot.model.output_columns`).
+    horizon : int
+        Last model year.
+    names : tuple of str
+        Input names: the union of the readings' free inputs, then ``"reading"`` if several.
+    """
+
+    spaces: tuple[ParameterSpace, ...]
+    outputs: tuple[str, ...]
+    horizon: int = 2035
+    names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self):
+        union = list(dict.fromkeys(n for s in self.spaces for n in s.names))
+        object.__setattr__(self, "names", tuple(union + (["reading"] if len(self.spaces) > 1 else [])))
+
+    @classmethod
+    def build(cls, priors, sector: str, readings=("report",), horizon: int = 2035, outputs=None):
+        spaces = tuple(ParameterSpace({sector: priors[sector]}, r) for r in readings)
+        return cls(spaces, tuple(outputs or sobol_outputs(sector, horizon)), horizon)
+
+    @property
+    def readings(self) -> tuple[str, ...]:
+        return tuple(s.reading for s in self.spaces)
+
+    @property
+    def dim(self) -> int:
+        return len(self.names)
+
+    def ppf(self, U: np.ndarray) -> np.ndarray:
+        """Unit cube -> inputs through each prior's ppf (the reading factor stays on [0, 1))."""
+        X = np.empty_like(U, dtype=float)
+        priors = {n: p for s in self.spaces for n, p in s.all_priors.items()}
+        for j, name in enumerate(self.names):
+            X[:, j] = U[:, j] if name == "reading" else priors[name].ppf(U[:, j])
+        return X
+
+    def medians(self) -> np.ndarray:
+        return self.ppf(np.full((1, self.dim), 0.5))
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        k = len(self.spaces)
+        which = np.minimum((X[:, -1] * k).astype(int), k - 1) if k > 1 else np.zeros(len(X), int)
+        Y = np.empty((len(X), len(self.outputs)))
+        for r, space in enumerate(self.spaces):
+            rows = which == r
+            if rows.any():
+                cols = [self.names.index(n) for n in space.names]
+                out = output_columns(space, self.horizon, space.reading)
+                pick = [int(np.flatnonzero(out.output == o)[0]) for o in self.outputs]
+                Y[rows] = evaluate(space, X[np.ix_(rows, cols)], self.horizon, space.reading)[:, pick]
+        return Y
+
+    def group_labels(self, grouping: str) -> list[str] | None:
+        """Group of each input: by technology ``category`` or by ``kind`` of parameter."""
+        if grouping == "parameter":
+            return None
+        priors = {n: p for s in self.spaces for n, p in s.all_priors.items()}
+        labels = []
+        for name in self.names:
+            if name == "reading":
+                labels.append("reading")
+            elif grouping == "category":
+                labels.append(priors[name].category or KIND_LABELS.get(priors[name].kind, priors[name].kind))
+            else:
+                labels.append(KIND_LABELS.get(priors[name].kind, priors[name].kind))
+        return labels
+
+
+def short(name: str) -> str:
+    """``steel.automatic_control.K_max`` -> ``automatic_control.K_max`` (drop the sector)."""
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def sobol_table(results: dict[str, sobol.SobolIndices], sector: str, reading: str) -> pd.DataFrame:
+    """Tidy indices of every grouping: sector, grouping, output, parameter, index, value, conf, low, high."""
+    frames = []
+    for grouping, res in results.items():
+        f = res.to_frame()
+        f.insert(0, "grouping", grouping)
+        frames.append(f)
+    table = pd.concat(frames, ignore_index=True)
+    table.insert(0, "sector", sector)
+    table["reading"] = reading
+    return table
+
+
+def drivers(table: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """What explains most variance of each output: ranked total indices with CIs and a sentence.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`sobol_table` (one or several sectors).
+    top : int
+        Parameters listed per output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sector and output: sector, output, top parameters, top category, top kind (each
+        with ST and its CI half-width), and ``sentence`` in plain words.
+    """
+    st = table[table["index"] == "ST"]
+    rows = []
+    for (sector, output), g in st.groupby(["sector", "output"], sort=False):
+        ranked = {k: g[g.grouping == k].sort_values("value", ascending=False) for k in GROUPINGS}
+        params = ranked["parameter"].head(top)
+        best = {k: ranked[k].iloc[0] for k in ("category", "kind") if len(ranked[k])}
+
+        def cite(r):
+            return f"{short(r.parameter)} (ST {r.value:.2f} ± {r.conf:.2f})"
+
+        what = output.split(".", 1)[1]
+        label = BAND_OUTPUTS.get(what.split(".")[0], what.replace(".", " "))
+        sentence = (
+            f"{sector} {label}: {cite(params.iloc[0])} explains the most variance"
+            + (
+                f", then {', '.join(cite(r) for r in params.iloc[1:].itertuples())}"
+                if len(params) > 1
+                else ""
+            )
+            + "."
+        )
+        if best:
+            sentence += (
+                " By group: "
+                + "; ".join(f"{k} {b.parameter} (ST {b.value:.2f} ± {b.conf:.2f})" for k, b in best.items())
+                + "."
+            )
+        rows.append(
+            {
+                "sector": sector,
+                "output": output,
+                "top_parameters": "; ".join(short(p) for p in params.parameter),
+                "top_ST": params.value.iloc[0],
+                "top_ST_conf": params.conf.iloc[0],
+                "top_category": best["category"].parameter if "category" in best else None,
+                "top_kind": best["kind"].parameter if "kind" in best else None,
+                "sentence": sentence,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tornado(model: SectorModel, output: str, quantiles: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
+    """One-at-a-time swings of ``output`` with each input at two prior quantiles, the rest at medians.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input, sorted by swing (largest first): output, unit, parameter, input_low,
+        input_high (the input at the two quantiles), output_at_low, output_at_high, baseline (all
+        inputs at their medians), swing = |output_at_high - output_at_low|.
+    """
+    lo, hi = quantiles
+    if not 0 <= lo < hi <= 1:
+        raise ValueError(f"tornado quantiles must satisfy 0 <= low < high <= 1, got {quantiles}")
+    one = SectorModel(model.spaces, (output,), model.horizon)
+    d = one.dim
+    U = np.full((2 * d + 1, d), 0.5)
+    for j in range(d):
+        U[1 + 2 * j, j], U[2 + 2 * j, j] = lo, hi
+    X = one.ppf(U)
+    y = one(X)[:, 0]
+    unit = output_columns(one.spaces[0], one.horizon).set_index("output").loc[output, "unit"]
+    frame = pd.DataFrame(
+        {
+            "output": output,
+            "unit": unit,
+            "parameter": one.names,
+            "input_low": X[1::2, :].diagonal() if d else [],
+            "input_high": X[2::2, :].diagonal() if d else [],
+            "output_at_low": y[1::2],
+            "output_at_high": y[2::2],
+            "baseline": y[0],
+        }
+    )
+    frame["swing"] = (frame.output_at_high - frame.output_at_low).abs()
+    frame["low_quantile"], frame["high_quantile"] = lo, hi
+    return frame.sort_values("swing", ascending=False, ignore_index=True)
+
+
+def morris_table(res: morris.MorrisIndices, sector: str, reading: str) -> pd.DataFrame:
+    """Tidy Morris statistics with the sector and reading."""
+    f = res.to_frame()
+    f.insert(0, "sector", sector)
+    f["reading"] = reading
+    return f

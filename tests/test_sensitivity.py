@@ -1,0 +1,126 @@
+"""Sensitivity analyses of the report's model: Sobol, drivers, tornado, Morris, through the CLI too."""
+
+import json
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from mcpot.analyses import SensitivityConfig, run_morris, run_sobol, run_tornado
+from mcpot.cli import main
+from mcpot.model import ParameterSpace, evaluate, output_columns
+from mcpot.priors import load_priors
+from mcpot.reproduce import reproduce
+from mcpot.sensitivity import SectorModel, sobol_outputs
+
+PRIORS = load_priors()
+
+
+def cfg(**kw):
+    return SensitivityConfig(
+        **{**dict(sectors=("cement",), samples=256, seed=4, jobs=1, resamples=200), **kw}
+    )
+
+
+def test_sector_model_matches_engine_outputs():
+    model = SectorModel.build(PRIORS, "steel")
+    space = ParameterSpace({"steel": PRIORS["steel"]})
+    U = np.random.default_rng(0).random((50, model.dim))
+    X = model.ppf(U)
+    cols = output_columns(space).output.tolist()
+    expected = evaluate(space, X)[:, [cols.index(o) for o in sobol_outputs("steel")]]
+    assert_array_equal(model(X), expected)
+    assert set(model.group_labels("kind")) == {"K0", "K_max", "S", "alpha", "beta", "RF", "emissions"}
+    assert "byproduct_reuse" not in SectorModel.build(PRIORS, "cement").group_labels("category")
+
+
+def test_sobol_known_zeros_and_reading_factor():
+    res = run_sobol(cfg(), write=False).indices
+    st = res[(res["index"] == "ST") & (res.grouping == "kind")].set_index(["output", "parameter"])["value"]
+    # sector emissions do not enter the totals: their total index is exactly 0 there, and not on the band
+    assert st[("cement.total.2035", "emissions")] == 0.0
+    assert st[("cement.band_high.2035", "emissions")] > 0.0
+    s1 = res[(res["index"] == "S1") & (res.grouping == "parameter")]
+    assert (s1.groupby("output").value.sum() < 1.1).all()
+    two = run_sobol(cfg(readings=("report", "incremental")), write=False).indices
+    reading = two[(two["index"] == "ST") & (two.parameter == "reading") & (two.grouping == "parameter")]
+    assert (reading.value > 0.2).all()  # the reading of equation (2) moves the totals a lot
+
+
+def test_sobol_same_seed_same_indices_whatever_the_workers():
+    a = run_sobol(cfg(jobs=1), write=False).indices
+    b = run_sobol(cfg(jobs=2), write=False).indices
+    assert_array_equal(a.value.to_numpy(), b.value.to_numpy())
+    assert_array_equal(a.conf.to_numpy(), b.conf.to_numpy())
+
+
+def test_drivers_name_the_largest_total_index():
+    res = run_sobol(cfg(), write=False)
+    st = res.indices[(res.indices["index"] == "ST") & (res.indices.grouping == "parameter")]
+    top = st.loc[st[st.output == "cement.band_high.2035"].value.idxmax(), "parameter"]
+    row = res.drivers.set_index("output").loc["cement.band_high.2035"]
+    assert top.split(".", 1)[1] in row.sentence and "band high end" in row.sentence
+
+
+def test_convergence_reached_and_not():
+    ok = run_sobol(cfg(samples=64, target_ci=0.5, max_samples=10**6), write=False)
+    assert ok.convergence.reached.all()
+    tight = run_sobol(cfg(samples=64, target_ci=1e-4, max_samples=5000), write=False)
+    assert not tight.convergence.reached.any()
+    assert tight.convergence.reason.str.contains("max").all()
+
+
+def test_tornado_baseline_and_swings():
+    res = run_tornado(cfg(sectors=("steel",)), ["steel.total.2035"], write=False).swings
+    baseline = reproduce(ParameterSpace({"steel": PRIORS["steel"]})).comparison
+    model_2035 = baseline.query("quantity == 'total' and year == 2035").model.iloc[0]
+    assert res.baseline.iloc[0] == pytest.approx(model_2035)
+    assert (np.diff(res.swing) <= 0).all()
+    emissions = res[res.parameter.str.contains("emissions")]
+    assert (emissions.swing == 0).all()  # emissions do not move the total
+    rf = res.set_index("parameter").loc["steel.automatic_control.RF"]
+    prior = PRIORS["steel"].priors["steel.automatic_control.RF"]
+    assert rf.input_low == pytest.approx(prior.quantile(0.05))
+    assert rf.output_at_high > rf.baseline > rf.output_at_low
+
+
+def test_morris_ranks_rf_over_emissions_for_totals():
+    res = run_morris(cfg(samples=20), write=False).indices
+    total = res[res.output == "cement.total.2035"].set_index("parameter")
+    assert total.loc["cement.automatic_control.RF", "mu_star"] > 0
+    assert total.loc["cement.emissions.2035", "mu_star"] == 0
+
+
+def test_cli_sobol_folder_and_errors(tmp_path, capsys):
+    out = tmp_path / "sobol"
+    assert (
+        main(
+            [
+                "sobol",
+                "--sectors",
+                "cement",
+                "--samples",
+                "128",
+                "--seed",
+                "1",
+                "--jobs",
+                "1",
+                "--resamples",
+                "100",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "cement band high end" in printed and "reading: report" in printed
+    assert {"sobol.csv", "drivers.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    assert (
+        main(["tornado", "--sectors", "cement", "--output", "cement.totl.2035", "--out", str(tmp_path / "t")])
+        == 2
+    )
+    assert "unknown output 'cement.totl.2035'" in capsys.readouterr().err
+    assert main(["sobol", "--sectors", "cement", "--samples", "100", "--out", str(tmp_path / "s2")]) == 2
+    assert "power of two" in capsys.readouterr().err
