@@ -326,6 +326,14 @@ def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resamples", type=positive_int, default=1000, help="bootstrap resamples (1000)")
 
 
+@command("bench")
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench
+
+    bench(quick=args.quick, sobol=not args.no_sobol)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcpot",
@@ -394,6 +402,10 @@ def build_parser() -> argparse.ArgumentParser:
         "2035 total of each sector)",
     )
     p.add_argument("--quantiles", default="0.05,0.95", help="the two prior quantiles (0.05,0.95)")
+
+    p = sub.add_parser("bench", help="measure speed and memory on this machine (prints figures)")
+    p.add_argument("--quick", action="store_true", help="skip the 10^7-sample run")
+    p.add_argument("--no-sobol", action="store_true", help="skip the Sobol vs SALib comparison")
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)

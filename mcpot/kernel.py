@@ -291,31 +291,54 @@ def model_years(horizon: int = 2035) -> np.ndarray:
     return np.arange(BASE_YEAR, horizon + 1)
 
 
+ROWS = 2048  # samples per cache-sized block of category_potentials
+
+
 def category_potentials(p: SectorParams, years, reading: str = "report") -> np.ndarray:
     """Equations (1) and (2) for every sample, category and year: ``ER[N, C, T]`` in Mt CO2/yr.
 
-    Works in place on one ``[N, C, T]`` buffer: the exponentials dominate the cost.
+    Works in place, one cache-sized block of samples at a time: the exponentials dominate the cost.
+    Each sample's result is independent of the block and batch it is computed in.
     """
     r = get_reading(reading)
-    k_max = effective_ceiling(p.K0, p.K_max)[..., None]
     half_dt2 = -0.5 * (np.asarray(years, dtype=float) - BASE_YEAR) ** 2
+    n, c = p.K0.shape
+    out = np.empty((n, c, half_dt2.size))
+    for a in range(0, n, ROWS):
+        rows = slice(a, a + ROWS)
+        _potentials(
+            r,
+            half_dt2,
+            p.K0[rows],
+            p.K_max[rows],
+            p.S[rows],
+            p.alpha[rows],
+            p.beta[rows],
+            p.RF[rows],
+            out[rows],
+        )
+    if r.production:
+        out *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
+    if r.overlap:
+        out[:, CATEGORIES.index("energy_management"), :] *= (1.0 - p.overlap)[:, None]
+    return out
+
+
+def _potentials(r: Reading, half_dt2, K0, K_max, S, alpha, beta, RF, buf) -> None:
+    k_max = effective_ceiling(K0, K_max)
     with np.errstate(divide="ignore", invalid="ignore"):  # NaN is caught downstream, with context
-        buf = np.multiply.outer(1.0 / p.S**2, half_dt2)
+        np.multiply.outer(1.0 / S**2, half_dt2, out=buf)
     np.expm1(buf, out=buf)
-    buf *= p.K0[..., None] - k_max
-    buf += p.K0[..., None]  # adoption K(t), exactly K0 at t0
     if r.response == "report":
-        buf *= p.beta[..., None]
-        buf += p.alpha[..., None]
+        # alpha + beta K(t) = (alpha + beta K0) + beta (K0 - K_max) expm1(.): two passes fewer
+        buf *= (beta * (K0 - k_max))[..., None]
+        buf += (alpha + beta * K0)[..., None]
         expit(buf, out=buf)
     else:
-        buf[:] = RESPONSES[r.response](buf, p.K0[..., None], p.alpha[..., None], p.beta[..., None])
-    buf *= p.RF[..., None]
-    if r.production:
-        buf *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
-    if r.overlap:
-        buf[:, CATEGORIES.index("energy_management"), :] *= (1.0 - p.overlap)[:, None]
-    return buf
+        buf *= (K0 - k_max)[..., None]
+        buf += K0[..., None]  # adoption K(t), exactly K0 at t0
+        buf[:] = RESPONSES[r.response](buf, K0[..., None], alpha[..., None], beta[..., None])
+    buf *= RF[..., None]
 
 
 def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOutputs:
