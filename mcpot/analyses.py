@@ -18,6 +18,7 @@ from . import morris, runs, sobol
 from .errors import McpotError
 from .evaluate import evaluate_rows
 from .kernel import READINGS
+from .overrides import apply_overrides
 from .priors import SECTORS, load_priors
 from .sensitivity import GROUPINGS, SectorModel, drivers, morris_table, sobol_outputs, sobol_table, tornado
 
@@ -49,6 +50,8 @@ class SensitivityConfig:
         design would exceed ``max_samples`` model runs (per sector and grouping).
     jobs, backend, chunk :
         Execution only.
+    overrides : tuple of str
+        ``--set`` overrides applied to the priors.
     """
 
     sectors: tuple[str, ...] = SECTORS
@@ -65,6 +68,7 @@ class SensitivityConfig:
     jobs: int = -1
     backend: str = "loky"
     chunk: int = 16384
+    overrides: tuple[str, ...] = ()
 
     def __post_init__(self):
         unknown = [r for r in self.readings if r not in READINGS]
@@ -111,7 +115,7 @@ class SobolResult:
 
 
 def _models(cfg: SensitivityConfig, priors_dir) -> tuple[dict, dict[str, SectorModel]]:
-    priors = load_priors(priors_dir, cfg.sectors)
+    priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
     outputs = {s: sobol_outputs(s, cfg.horizon, cfg.per_year) for s in cfg.sectors}
     return priors, {
         s: SectorModel.build(priors, s, cfg.readings, cfg.horizon, outputs[s]) for s in cfg.sectors
@@ -266,7 +270,7 @@ def run_tornado(
 ) -> TornadoResult:
     """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total)."""
     t0 = time.perf_counter()
-    priors = load_priors(priors_dir, cfg.sectors)
+    priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
     if not outputs:
         outputs = [f"{s}.{o}" for s in cfg.sectors for o in ("band_low.2025", "band_high.2035", "total.2035")]
     frames = []

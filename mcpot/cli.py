@@ -18,6 +18,7 @@ from . import __version__
 from .errors import McpotError
 from .kernel import READINGS
 from .model import ParameterSpace
+from .overrides import apply_overrides
 from .priors import SECTORS, load_priors
 from .sampling import BLOCK, DESIGNS
 
@@ -64,6 +65,15 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         default="report",
         help="reading of equation (2) (default: report)",
     )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a prior: NAME=0.7, NAME=uniform(0.6,0.8) or NAME*=1.2 (repeatable), "
+        "e.g. steel.automatic_control.K_max=0.7",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -96,7 +106,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def load_space(args: argparse.Namespace) -> ParameterSpace:
-    return ParameterSpace(load_priors(args.priors, args.sectors), args.reading)
+    priors = apply_overrides(load_priors(args.priors, args.sectors), args.overrides)
+    return ParameterSpace(priors, args.reading)
 
 
 def _fmt(value: float, quantity: str) -> str:
@@ -189,6 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             backend=args.backend,
             scheduler=args.scheduler,
             save_samples=args.save_samples,
+            overrides=tuple(args.overrides),
         )
         result = run(
             config,
@@ -248,6 +260,7 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
         jobs=args.jobs,
         backend=args.backend,
         chunk=args.chunk_size,
+        overrides=tuple(args.overrides),
     )
 
 

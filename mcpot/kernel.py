@@ -361,3 +361,22 @@ def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOut
     contribution = total / _interpolate(p.emissions, p.emission_years, years)
     idx = [int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS]
     return SectorOutputs(years, er, total, share, contribution, contribution[:, idx])
+
+
+GROWTH_YEARS = (2025, 2035, 2045)
+
+
+def growth_after_2035(total: np.ndarray, years) -> tuple[np.ndarray, np.ndarray]:
+    """Does growth slow after 2035, as the report says? Per sample, from totals ``[N, T]``.
+
+    Returns
+    -------
+    peak_year : numpy.ndarray
+        Year of the largest year-on-year increase of the total (years).
+    ratio : numpy.ndarray
+        ``[ER(2045) - ER(2035)] / [ER(2035) - ER(2025)]``: below 1 when growth slows after 2035.
+    """
+    years = np.asarray(years)
+    peak_year = years[1:][np.argmax(np.diff(total, axis=1), axis=1)].astype(float)
+    a, b, c = (total[:, int(np.flatnonzero(years == y)[0])] for y in GROWTH_YEARS)
+    return peak_year, (c - b) / (b - a)

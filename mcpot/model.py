@@ -18,9 +18,11 @@ from .errors import PriorError
 from .kernel import (
     BASE_YEAR,
     CATEGORIES,
+    GROWTH_YEARS,
     SectorOutputs,
     SectorParams,
     get_reading,
+    growth_after_2035,
     model_years,
     reduction_factor,
     sector_outputs,
@@ -36,6 +38,8 @@ QUANTITY_UNITS = {
     "contribution": "fraction of sector emissions",
     "band_low": "fraction of sector emissions",
     "band_high": "fraction of sector emissions",
+    "peak_growth_year": "year",
+    "growth_ratio": "ratio of 2035-2045 to 2025-2035 growth",
 }
 
 
@@ -188,7 +192,10 @@ def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "r
         rows += [(sector, "share", c, int(y)) for c in present for y in _share_years(years, reading)]
         rows += [(sector, q, None, int(y)) for q in ("total", "contribution") for y in years]
         rows += [(sector, "band_low", None, 2025), (sector, "band_high", None, 2035)]
+        if horizon >= GROWTH_YEARS[-1]:
+            rows += [(sector, "peak_growth_year", None, None), (sector, "growth_ratio", None, None)]
     cols = pd.DataFrame(rows, columns=["sector", "quantity", "category", "year"])
+    cols["year"] = cols["year"].astype("Int64")
     cols.insert(0, "output", [".".join(str(v) for v in r if v is not None) for r in rows])
     cols["unit"] = cols["quantity"].map(QUANTITY_UNITS)
     return cols
@@ -208,6 +215,8 @@ def flatten(outputs: dict[str, SectorOutputs], space: ParameterSpace, reading: s
             out.contribution,
             out.band,
         ]
+        if out.years[-1] >= GROWTH_YEARS[-1]:
+            blocks.append(np.column_stack(growth_after_2035(out.total, out.years)))
     return np.concatenate(blocks, axis=1)
 
 

@@ -49,6 +49,8 @@ class RunConfig:
         stream blocks of 8192), joblib backend ("loky", "dask", ...), dask scheduler address.
     save_samples : bool
         Keep per-sample inputs and outputs (Parquet, chunk by chunk).
+    overrides : tuple of str
+        ``--set`` overrides applied to the priors (see :mod:`mcpot.overrides`).
     """
 
     sectors: tuple[str, ...] = ("steel", "petrochemical", "cement")
@@ -63,6 +65,7 @@ class RunConfig:
     backend: str = "loky"
     scheduler: str | None = None
     save_samples: bool = False
+    overrides: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.design not in DESIGNS:
@@ -108,7 +111,12 @@ def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
     sector: the model's band lies within the report's band (both ends inside).
     """
     index = {
-        (r.sector, r.quantity, r.category if isinstance(r.category, str) else None, r.year): i
+        (
+            r.sector,
+            r.quantity,
+            r.category if isinstance(r.category, str) else None,
+            None if pd.isna(r.year) else int(r.year),
+        ): i
         for i, r in enumerate(columns.itertuples())
     }
     rows, predicates = [], []
@@ -125,6 +133,12 @@ def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
             lo, hi = value * (1 - tolerance), value * (1 + tolerance)
             rows.append((sector, quantity, category, year, value, f"within ±{tolerance:.0%}", col))
             predicates.append(Claim(((col, lo, hi),)))
+        ratio = index.get((sector, "growth_ratio", None, None))
+        if ratio is not None:
+            rows.append(
+                (sector, "growth_ratio", None, None, np.nan, "2035-2045 growth below 2025-2035 growth", ratio)
+            )
+            predicates.append(Claim(((ratio, -np.inf, 1.0),)))
         low, high = index[(sector, "band_low", None, 2025)], index[(sector, "band_high", None, 2035)]
         rows.append(
             (

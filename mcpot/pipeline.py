@@ -28,6 +28,7 @@ from .montecarlo import (
     simulate,
     summary_table,
 )
+from .overrides import apply_overrides
 from .priors import load_priors
 from .sampling import BLOCK
 from .summary import BINS, Grid, Stats
@@ -102,7 +103,7 @@ def run(
         config = dataclasses.replace(config, seed=int(np.random.SeedSequence().entropy))
     if config.save_samples and not write:
         raise McpotError("save_samples needs a run folder (write=True)")
-    priors = load_priors(priors_dir, config.sectors)
+    priors = apply_overrides(load_priors(priors_dir, config.sectors), config.overrides)
     space = ParameterSpace(priors, config.reading)
     run_dir = runs.new_run_dir(out_dir, runs_root) if write else None
     manifest = {}
@@ -133,11 +134,18 @@ def resume(
     if manifest["status"] == "complete":
         raise McpotError(f"{run_dir}: the run is already complete")
     settings = manifest["config"] | ({"jobs": jobs} if jobs is not None else {})
-    config = RunConfig(**{**settings, "sectors": tuple(settings["sectors"])})
+    config = RunConfig(
+        **{
+            **settings,
+            "sectors": tuple(settings["sectors"]),
+            "overrides": tuple(settings.get("overrides", ())),
+        }
+    )
     priors = load_priors(run_dir / "priors", config.sectors)
     for sector, sp in priors.items():
         if sp.sha256 != manifest["priors"][sector]["sha256"]:
             raise McpotError(f"{run_dir / 'priors' / (sector + '.toml')}: changed since the run started")
+    priors = apply_overrides(priors, config.overrides)
     saved = runs.load_checkpoint(run_dir)
     stats = grid = None
     if saved is not None:
