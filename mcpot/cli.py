@@ -12,9 +12,10 @@ import math
 import sys
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, runs
 from .errors import McpotError
 from .kernel import READINGS
 from .model import ParameterSpace
@@ -347,6 +348,85 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_config(args: argparse.Namespace, **changes):
+    from .pipeline import RunConfig
+
+    fields = dict(
+        sectors=args.sectors,
+        samples=args.samples,
+        design=args.design,
+        seed=args.seed,
+        reading=args.reading,
+        horizon=args.horizon,
+        tolerance=args.tolerance,
+        jobs=args.jobs,
+        chunk=args.chunk_size,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        overrides=tuple(args.overrides),
+    )
+    return RunConfig(**(fields | changes))
+
+
+@command("stress")
+def cmd_stress(args: argparse.Namespace) -> int:
+    from .overrides import Scenario, load_scenarios
+    from .stress import compare_priors, run_stress
+
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
+    base = run_config(args, overrides=(), seed=seed)
+    scenarios = load_scenarios(args.scenarios) if args.scenarios else []
+    if args.overrides:
+        scenarios.append(Scenario("--set", " ".join(args.overrides), tuple(args.overrides)))
+    scenarios += [Scenario(f"reading:{r}", "", (), r) for r in args.readings or ()]
+    res = run_stress(base, scenarios, priors_dir=args.priors, out_dir=args.out)
+    print(
+        f"Stress test: N = {base.samples:,} per scenario, seed {base.seed}; "
+        "median [90% interval]; totals Mt CO2/yr, band ends % of sector emissions; change = median vs default"
+    )
+    claims = res.claims[res.claims.quantity == "band"].set_index(["scenario", "sector"])
+    for sc in res.scenarios:
+        rows = res.outputs[res.outputs.scenario == sc.name]
+        print(
+            f"\n{sc.name} (reading: {rows.reading.iloc[0]}){': ' + sc.description if sc.description else ''}"
+        )
+        for sector in base.sectors:
+            cells = []
+            for r in rows[rows.sector == sector].itertuples():
+                k = 100 if "band" in r.output else 1
+                if r.output.endswith(("2035", "2025")) and (
+                    "band" in r.output or r.output.endswith("total.2035")
+                ):
+                    cells.append(
+                        f"{r.output.split('.', 1)[1]} {k * r.p50:.1f} [{k * r.p5:.1f}, {k * r.p95:.1f}] "
+                        f"({k * r.p50_change:+.1f})"
+                    )
+            p = claims.loc[(sc.name, sector)]
+            print(
+                f"  {sector:<14} "
+                + "; ".join(cells)
+                + f"; P(band in report's) {p.probability:.2f} ({p.probability_change:+.2f})"
+            )
+    if args.compare_priors:
+        cmp = compare_priors(
+            base,
+            {"default": (args.priors, args.reading), "compared": (args.compare_priors, args.compare_reading)},
+        ).table
+        print(
+            f"\nWhere the report's figures sit (percentile of the model distribution; "
+            f"compared = {args.compare_priors}, reading {args.compare_reading})"
+        )
+        piv = cmp.pivot_table(
+            index=["sector", "output"], columns="prior_set", values="percentile", sort=False
+        )
+        for (_, output), r in piv.iterrows():
+            print(f"  {output:<42} default P{r['default']:5.1f}   compared P{r['compared']:5.1f}")
+        if res.run_dir is not None:
+            runs.write_table(res.run_dir / "priors_comparison.csv", cmp)
+    _where(res.run_dir)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcpot",
@@ -419,6 +499,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed and memory on this machine (prints figures)")
     p.add_argument("--quick", action="store_true", help="skip the 10^7-sample run")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol vs SALib comparison")
+
+    p = sub.add_parser("stress", help="scenarios, readings and prior sets side by side")
+    add_model_options(p)
+    add_engine_options(p)
+    p.add_argument("--samples", type=positive_int, default=20_000, help="samples per scenario (20000)")
+    p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
+    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument("--tolerance", type=float, default=0.10, help="relative tolerance of the claims (0.10)")
+    p.add_argument("--scenarios", metavar="FILE", help="TOML file of named scenarios")
+    p.add_argument(
+        "--readings",
+        type=lambda t: tuple(t.split(",")),
+        default=None,
+        help="also compare these readings, e.g. incremental,rescaled,linear",
+    )
+    p.add_argument("--compare-priors", metavar="DIR", help="another prior set, e.g. priors-literature")
+    p.add_argument(
+        "--compare-reading",
+        default="rescaled",
+        choices=READINGS,
+        help="reading for --compare-priors (rescaled: RF is the full-adoption saving)",
+    )
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)

@@ -30,7 +30,7 @@ from .kernel import (
 from .priors import CATEGORY_PARAMS, Prior, SectorPriors
 
 # Inputs of a category a sector does not have: zero potential, no NaN.
-_ABSENT = {"K0": 0.0, "K_max": 0.0, "S": 1.0, "alpha": 0.0, "beta": 0.0, "RF": 0.0}
+_ABSENT = {"K0": 0.0, "K_max": 0.0, "S": 1.0, "alpha": 0.0, "beta": 1.0, "RF": 0.0}
 QUANTITY_UNITS = {
     "er": "Mt CO2/yr",
     "total": "Mt CO2/yr",

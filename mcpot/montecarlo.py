@@ -205,10 +205,16 @@ class ChunkTask:
         bad = ~np.isfinite(Y)
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            values = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.space.names, X[row], strict=True))
+            sector = self.column_names[col].split(".", 1)[0]
+            values = ", ".join(
+                f"{n}={v:.6g}"
+                for n, v in zip(self.space.names, X[row], strict=True)
+                if n.startswith(sector + ".")
+            )
             raise ModelOutputError(
                 f"the model gave {Y[row, col]} for {self.column_names[col]} at sample {start + row} "
-                f"({int(bad.any(axis=1).sum())} bad samples in this chunk); inputs: {values}"
+                f"({int(bad.any(axis=1).sum())} bad samples in this chunk; reading {self.config.reading}); "
+                f"{sector} inputs of that sample: {values}"
             )
 
 

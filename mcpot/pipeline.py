@@ -31,7 +31,7 @@ from .montecarlo import (
 from .overrides import apply_overrides
 from .priors import load_priors
 from .sampling import BLOCK
-from .summary import BINS, Grid, Stats
+from .summary import BINS, Grid, Stats, histogram_cdf
 
 __all__ = ["RunConfig", "RunResult", "resume", "run"]
 
@@ -54,6 +54,8 @@ class RunResult:
         Where the run was written, if it was.
     manifest : dict
         The run's manifest.
+    histograms : dict of str to numpy.ndarray
+        The full distribution of every output (as :func:`mcpot.runs.load_histograms` returns it).
     """
 
     config: RunConfig
@@ -62,6 +64,11 @@ class RunResult:
     diagnostics: pd.DataFrame
     run_dir: Path | None
     manifest: dict
+    histograms: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    def cdf(self, output: str, value: float) -> float:
+        """Fraction of samples with ``output <= value`` (read from the histogram, interpolated in a bin)."""
+        return histogram_cdf(self.histograms, output, value)
 
     def wide(self) -> pd.DataFrame:
         """The summary with one row per output and one column per statistic (values only)."""
@@ -184,10 +191,24 @@ def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every
         for name, frame in (("summary", summary), ("claims", claims), ("diagnostics", diagnostics)):
             runs.write_table(run_dir / f"{name}.csv", frame)
             runs.write_table(run_dir / f"{name}.parquet", frame)
-        runs.save_histograms(run_dir, task.column_names, stats.hist, task.grid.low, task.grid.width)
+        runs.save_arrays(
+            run_dir / "histograms.npz",
+            {
+                "output": np.asarray(task.column_names),
+                "counts": stats.hist,
+                "low": task.grid.low,
+                "width": task.grid.width,
+            },
+        )
         manifest = runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0, samples_done=stats.n)
         (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
-    return RunResult(config, summary, claims, diagnostics, run_dir, manifest)
+    histograms = {
+        "output": np.asarray(task.column_names),
+        "counts": stats.hist,
+        "low": task.grid.low,
+        "width": task.grid.width,
+    }
+    return RunResult(config, summary, claims, diagnostics, run_dir, manifest, histograms)
 
 
 def _on_chunk(task: ChunkTask, run_dir: Path | None, every: float):

@@ -178,16 +178,6 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     atomic_write(path, write)
 
 
-def save_histograms(
-    run_dir: Path, outputs: list[str], counts: np.ndarray, low: np.ndarray, width: np.ndarray
-) -> None:
-    """The full distribution of every output: ``histograms.npz`` (see :func:`load_histograms`)."""
-    save_arrays(
-        run_dir / "histograms.npz",
-        {"output": np.asarray(outputs), "counts": counts, "low": low, "width": width},
-    )
-
-
 def load_histograms(run_dir: str | Path) -> dict[str, np.ndarray]:
     """``output`` names ``[M]``, ``counts [M, bins + 2]`` (underflow first, overflow last), bin ``low``
     and ``width`` ``[M]``: counts column ``k`` (1..bins) covers ``low + (k - 1) * width`` onwards."""

@@ -185,3 +185,19 @@ def percentile_table(stats: Stats, grid: Grid, percentiles=PERCENTILES) -> tuple
     lo = hist_quantiles(stats.hist, grid, np.clip(p - s, 0, 1))
     hi = hist_quantiles(stats.hist, grid, np.clip(p + s, 0, 1))
     return q, (hi - lo) / 2.0
+
+
+def histogram_cdf(histograms: dict, output: str, value: float) -> float:
+    """``P(output <= value)`` from a run's histograms (linear within a bin; NaN outside the bins)."""
+    names = list(histograms["output"])
+    m = names.index(output)
+    counts = histograms["counts"][m]
+    x = (value - histograms["low"][m]) / histograms["width"][m]  # in bins from the grid's low end
+    bins = counts.size - 2
+    if x < 0:
+        return 0.0 if counts[0] == 0 else float("nan")
+    if x >= bins:
+        return 1.0 if counts[-1] == 0 else float("nan")
+    k = int(x)
+    below = counts[0] + counts[1 : k + 1].sum() + (x - k) * counts[k + 1]
+    return float(below / counts.sum())
