@@ -181,28 +181,14 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import RunConfig, resume, run
+    from .pipeline import resume, run
 
     if args.resume:
         result = resume(
             args.resume, progress=not args.quiet, jobs=args.jobs, checkpoint_every=args.checkpoint_every
         )
     else:
-        config = RunConfig(
-            sectors=args.sectors,
-            samples=args.samples,
-            design=args.design,
-            seed=args.seed,
-            reading=args.reading,
-            horizon=args.horizon,
-            tolerance=args.tolerance,
-            jobs=args.jobs,
-            chunk=args.chunk_size,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            save_samples=args.save_samples,
-            overrides=tuple(args.overrides),
-        )
+        config = run_config(args, save_samples=args.save_samples)
         result = run(
             config,
             priors_dir=args.priors,
