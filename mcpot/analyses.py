@@ -290,6 +290,15 @@ def run_tornado(
         frames.append(tornado(model, output, quantiles).assign(reading=cfg.reading_label))
     swings = pd.concat(frames, ignore_index=True)
     run_dir, manifest = _start("tornado", cfg, priors, out_dir, runs_root, write, quantiles=list(quantiles))
+    if run_dir is not None:
+        from matplotlib.figure import Figure
+
+        from . import plots
+
+        for output in outputs:  # bare figures: no pyplot state, nothing to close
+            fig = Figure(figsize=(8, 6), layout="constrained")
+            plots.tornado(swings, output=output, ax=fig.subplots())
+            plots.save(fig, run_dir / f"tornado-{output}")
     _finish(run_dir, manifest, t0, {"tornado": swings})
     return TornadoResult(cfg, swings, run_dir)
 

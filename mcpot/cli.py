@@ -197,6 +197,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             checkpoint_every=args.checkpoint_every,
         )
     print_run(result)
+    if args.report and result.run_dir is not None:
+        from .report import write_report
+
+        print(f"report: {write_report(result.run_dir)}")
+    return 0
+
+
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    print(write_report(args.run_dir, args.output))
     return 0
 
 
@@ -439,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="relative tolerance of the 'within +/- x of a published figure' claims (0.10)",
     )
     p.add_argument("--save-samples", action="store_true", help="keep per-sample inputs and outputs (Parquet)")
+    p.add_argument("--report", action="store_true", help="write RUN_DIR/report.html when the run ends")
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run")
     p.add_argument(
         "--checkpoint-every",
@@ -507,6 +520,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=READINGS,
         help="reading for --compare-priors (rescaled: RF is the full-adoption saving)",
     )
+
+    p = sub.add_parser("report", help="one self-contained HTML report of a run folder")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--output", metavar="FILE", default=None, help="HTML file (default: RUN_DIR/report.html)")
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)
