@@ -425,6 +425,67 @@ def cmd_stress(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("calibrate")
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .stress import run_calibrate
+
+    res = run_calibrate(
+        run_config(args, samples=2),
+        particles=args.particles,
+        max_simulations=args.max_simulations,
+        target_epsilon=args.epsilon,
+        priors_dir=args.priors,
+        out_dir=args.out,
+    )
+    print(
+        f"Priors conditioned on the report's totals and 2035 shares (ABC, replenishment SMC; reading "
+        f"{args.reading}; distance: relative differences, Euclidean)"
+    )
+    for f in res.fit.itertuples():
+        c = res.constraint[res.constraint.sector == f.sector]
+        tight = c[c.width_ratio < 0.5].sort_values("width_ratio")
+        free = c[c.width_ratio > 0.9]
+        print(f"\n{f.sector}: epsilon {f.epsilon:.3f} after {f.simulations:,} simulations ({f.stop_reason})")
+        print(
+            "  constrained (posterior/prior 90% width): "
+            + (
+                ", ".join(f"{r.input.split('.', 1)[1]} {r.width_ratio:.2f}" for r in tight.itertuples())
+                or "none"
+            )
+        )
+        print(f"  left free (ratio > 0.9): {len(free)} of {len(c)} inputs")
+        p = res.predictive[(res.predictive.sector == f.sector) & res.predictive.output.str.contains("band")]
+        for r in p.itertuples():
+            interval = f"{100 * r.p50:5.1f}% [{100 * r.p5:.1f}, {100 * r.p95:.1f}]"
+            print(f"  {r.distribution:<9} {r.output:<28} {interval}")
+    _where(res.run_dir)
+    return 0
+
+
+@command("discover")
+def cmd_discover(args: argparse.Namespace) -> int:
+    from .stress import run_discover
+
+    res = run_discover(
+        run_config(args),
+        args.output,
+        args.above if args.above is not None else args.below,
+        above=args.above is not None,
+        priors_dir=args.priors,
+        out_dir=args.out,
+    )
+    print(
+        f"Scenario discovery for {res.condition} ({res.share:.1%} of {args.samples:,} samples; reading "
+        f"{args.reading})\nPRIM box: {res.box}\ndecision-tree rules where it mostly holds:"
+    )
+    for r in (
+        res.rules[res.rules.density >= 0.5].sort_values("coverage", ascending=False).head(5).itertuples()
+    ):
+        print(f"  {r.rule}  (coverage {r.coverage:.2f}, density {r.density:.2f})")
+    _where(res.run_dir)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcpot",
@@ -524,6 +585,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="one self-contained HTML report of a run folder")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--output", metavar="FILE", default=None, help="HTML file (default: RUN_DIR/report.html)")
+
+    p = sub.add_parser("calibrate", help="condition the priors on the published figures (ABC)")
+    add_model_options(p)
+    add_engine_options(p)
+    p.add_argument("--particles", type=positive_int, default=1000, help="SMC particles (1000)")
+    p.add_argument(
+        "--max-simulations", type=positive_int, default=200_000, help="model runs per sector (200000)"
+    )
+    p.add_argument("--epsilon", type=float, default=0.05, help="target tolerance of the distance (0.05)")
+    p.set_defaults(samples=2, design="lhs", horizon=2035, tolerance=0.10)
+
+    p = sub.add_parser("discover", help="scenario discovery: which inputs push an output past a threshold")
+    add_model_options(p)
+    add_engine_options(p)
+    p.add_argument("--output", required=True, help="e.g. steel.band_high.2035")
+    side = p.add_mutually_exclusive_group(required=True)
+    side.add_argument("--above", type=float, help="threshold the output exceeds (e.g. 0.20)")
+    side.add_argument("--below", type=float, help="threshold the output falls below")
+    p.add_argument("--samples", type=positive_int, default=20_000, help="samples (20000)")
+    p.set_defaults(design="lhs", horizon=2035, tolerance=0.10)
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)

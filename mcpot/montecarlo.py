@@ -303,3 +303,32 @@ def claims_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
         claims[f"model_p{pct:g}"] = [values[c] if c >= 0 else np.nan for c in claims["column"]]
     claims["reading"] = cfg.reading
     return claims.drop(columns="column")
+
+
+@dataclass(frozen=True)
+class _Draw:
+    task: ChunkTask
+
+    def __call__(self, blocks: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        X, Y, _ = self.task.outputs(*blocks)
+        return X, Y
+
+
+def draw(config: RunConfig, space: ParameterSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Every sample's inputs ``X[N, D]`` and outputs ``Y[N, M]`` in memory (for modest N).
+
+    The same samples as a run with this config (same seed, design, blocks), evaluated in parallel.
+    """
+    task = ChunkTask(
+        config, space, None, [], list(output_columns(space, config.horizon, config.reading).output)
+    )
+    parts = list(
+        map_ordered(
+            _Draw(task),
+            chunks(config),
+            n_jobs=config.jobs,
+            backend=config.backend,
+            scheduler=config.scheduler,
+        )
+    )
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

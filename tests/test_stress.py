@@ -81,3 +81,44 @@ def test_cli_stress(tmp_path, capsys):
     table = pd.read_csv(out / "stress.csv")
     assert set(table.scenario) == {"default", "low", "reading:linear"}
     assert np.isfinite(table.p50).all()
+
+
+def test_calibration_narrows_to_the_report():
+    from mcpot.stress import run_calibrate
+
+    res = run_calibrate(BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, write=False)
+    pred = res.predictive.set_index(["output", "distribution"])
+    prior, post = pred.loc[("cement.total.2035", "prior")], pred.loc[("cement.total.2035", "posterior")]
+    assert post.p95 - post.p5 < 0.5 * (prior.p95 - prior.p5)
+    assert post.p5 < 60.0 < post.p95  # the published 2035 total is inside the posterior predictive
+    ratio = res.constraint.set_index("input").width_ratio
+    assert ratio["cement.automatic_control.RF"] < 0.5  # the figures pin the dominant RF
+    assert ratio["cement.emissions.2035"] > 0.8  # totals and shares say nothing about emissions
+    assert res.posterior.weight.sum() == pytest.approx(1.0)
+
+
+def test_discovery_finds_the_dominant_input(capsys):
+    from mcpot.stress import run_discover
+
+    res = run_discover(BASE, "cement.total.2035", 80.0, write=False)
+    assert "automatic_control.RF >=" in res.box and 0 < res.share < 0.5
+    assert res.rules.rule.str.contains("automatic_control.RF").any()
+    assert (
+        main(
+            [
+                "discover",
+                "--sectors",
+                "cement",
+                "--output",
+                "cement.total.2035",
+                "--above",
+                "1e6",
+                "--samples",
+                "1000",
+                "--jobs",
+                "1",
+            ]
+        )
+        == 2
+    )
+    assert "nothing to discover" in capsys.readouterr().err
