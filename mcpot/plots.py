@@ -36,6 +36,7 @@ from .kernel import CATEGORIES
 from .model import QUANTITY_UNITS
 from .reference import SHARE_YEAR, published
 from .runs import atomic_write
+from .summary import Grid, hist_quantiles
 
 __all__ = [
     "REPORT_LABEL",
@@ -171,13 +172,8 @@ def _histogram_cdf(counts: np.ndarray, low: float, width: float) -> tuple[np.nda
 
 
 def _histogram_quantiles(counts: np.ndarray, low: float, width: float, q: Sequence[float]) -> np.ndarray:
-    """Quantiles ``q`` (fractions) of a histogram, linear within bins."""
-    edges, cdf = _histogram_cdf(counts, low, width)
-    q = np.asarray(q, dtype=float)
-    k = np.clip(np.searchsorted(cdf, q, side="left"), 1, cdf.size - 1)  # cdf[k - 1] < q <= cdf[k]
-    step = cdf[k] - cdf[k - 1]
-    frac = np.divide(q - cdf[k - 1], step, out=np.ones_like(q), where=step > 0)
-    return edges[k - 1] + np.clip(frac, 0.0, 1.0) * (edges[k] - edges[k - 1])
+    """Quantiles ``q`` (fractions) of a histogram, linear within bins (as the run summaries read them)."""
+    return hist_quantiles(counts[None, :], Grid(np.array([low]), np.array([width])), q)[0]
 
 
 def _histogram_density(counts: np.ndarray, low: float, width: float, edges: np.ndarray) -> np.ndarray:
