@@ -130,20 +130,22 @@ def _evaluate(f, X, *, chunk, n_jobs, backend):
     return evaluate_rows(f, X, chunk=chunk, n_jobs=n_jobs, backend=backend)
 
 
-def _start(kind: str, cfg: SensitivityConfig, priors, out_dir, runs_root, write: bool, **extra):
+def _save(kind: str, cfg: SensitivityConfig, priors, tables, t0, started, out_dir, runs_root, write, **extra):
+    """Store a finished analysis in a run folder (unless ``write`` is False); its path or None."""
     if not write:
-        return None, {}
-    run_dir = runs.new_run_dir(out_dir, runs_root)
-    return run_dir, runs.start(run_dir, kind, asdict(cfg), priors, **extra)
-
-
-def _finish(run_dir, manifest, t0, tables: dict[str, pd.DataFrame]) -> None:
-    if run_dir is None:
-        return
-    for name, frame in tables.items():
-        if frame is not None:
-            runs.write_table(run_dir / f"{name}.csv", frame)
-    runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0)
+        return None
+    tables = {f"{name}.csv": frame for name, frame in tables.items()}
+    return runs.save_analysis(
+        kind,
+        asdict(cfg),
+        priors,
+        tables,
+        started=started,
+        elapsed=time.perf_counter() - t0,
+        out_dir=out_dir,
+        runs_root=runs_root,
+        **extra,
+    )
 
 
 def run_sobol(
@@ -151,9 +153,8 @@ def run_sobol(
 ) -> SobolResult:
     """Sobol indices per sector for each grouping (parameters, categories, kinds), and drivers."""
     cfg = cfg.with_seed()
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), runs.utc_now()
     priors, models = _models(cfg, priors_dir)
-    run_dir, manifest = _start("sobol", cfg, priors, out_dir, runs_root, write)
     boot_backend = "loky" if cfg.backend == "dask" else cfg.backend
     tables, history = [], []
     for i, (sector, model) in enumerate(models.items()):
@@ -193,7 +194,8 @@ def run_sobol(
     indices = pd.concat(tables, ignore_index=True)
     found = drivers(indices)
     convergence = pd.concat(history, ignore_index=True) if history else None
-    _finish(run_dir, manifest, t0, {"sobol": indices, "drivers": found, "convergence": convergence})
+    tables = {"sobol": indices, "drivers": found, "convergence": convergence}
+    run_dir = _save("sobol", cfg, priors, tables, t0, started, out_dir, runs_root, write)
     return SobolResult(cfg, indices, found, convergence, run_dir)
 
 
@@ -222,11 +224,8 @@ def run_morris(
     effects are per unit of quantile, so inputs with different units are comparable.
     """
     cfg = cfg.with_seed()
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), runs.utc_now()
     priors, models = _models(cfg, priors_dir)
-    run_dir, manifest = _start(
-        "morris", cfg, priors, out_dir, runs_root, write, levels=levels, quantile_range=list(quantile_range)
-    )
     tables = []
     for i, (sector, model) in enumerate(models.items()):
         res = morris.analyze(
@@ -245,7 +244,19 @@ def run_morris(
         )
         tables.append(morris_table(res, sector, cfg.reading_label))
     indices = pd.concat(tables, ignore_index=True)
-    _finish(run_dir, manifest, t0, {"morris": indices})
+    run_dir = _save(
+        "morris",
+        cfg,
+        priors,
+        {"morris": indices},
+        t0,
+        started,
+        out_dir,
+        runs_root,
+        write,
+        levels=levels,
+        quantile_range=list(quantile_range),
+    )
     return MorrisResult(cfg, indices, run_dir)
 
 
@@ -269,7 +280,7 @@ def run_tornado(
     write: bool = True,
 ) -> TornadoResult:
     """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total)."""
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), runs.utc_now()
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
     if not outputs:
         outputs = [f"{s}.{o}" for s in cfg.sectors for o in ("band_low.2025", "band_high.2035", "total.2035")]
@@ -289,18 +300,31 @@ def run_tornado(
             )
         frames.append(tornado(model, output, quantiles).assign(reading=cfg.reading_label))
     swings = pd.concat(frames, ignore_index=True)
-    run_dir, manifest = _start("tornado", cfg, priors, out_dir, runs_root, write, quantiles=list(quantiles))
-    if run_dir is not None:
-        from matplotlib.figure import Figure
-
-        from . import plots
-
-        for output in outputs:  # bare figures: no pyplot state, nothing to close
-            fig = Figure(figsize=(8, 6), layout="constrained")
-            plots.tornado(swings, output=output, ax=fig.subplots())
-            plots.save(fig, run_dir / f"tornado-{output}")
-    _finish(run_dir, manifest, t0, {"tornado": swings})
+    run_dir = _save(
+        "tornado",
+        cfg,
+        priors,
+        {"tornado": swings},
+        t0,
+        started,
+        out_dir,
+        runs_root,
+        write,
+        figures=functools.partial(_tornado_figures, swings, outputs),
+        quantiles=list(quantiles),
+    )
     return TornadoResult(cfg, swings, run_dir)
+
+
+def _tornado_figures(swings: pd.DataFrame, outputs: list[str], run_dir: Path) -> None:
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    for output in outputs:  # bare figures: no pyplot state, nothing to close
+        fig = Figure(figsize=(8, 6), layout="constrained")
+        plots.tornado(swings, output=output, ax=fig.subplots())
+        plots.save(fig, run_dir / f"tornado-{output}")
 
 
 def _valid_outputs(model: SectorModel) -> list[str]:

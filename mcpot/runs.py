@@ -198,3 +198,32 @@ def load_checkpoint(run_dir: Path) -> dict[str, np.ndarray] | None:
         return None
     with np.load(path) as data:
         return {k: data[k] for k in data.files}
+
+
+def save_analysis(
+    kind: str,
+    config: dict,
+    priors: dict[str, SectorPriors],
+    tables: dict[str, pd.DataFrame | None],
+    *,
+    started: str,
+    elapsed: float,
+    out_dir=None,
+    runs_root="runs",
+    figures: Callable[[Path], None] | None = None,
+    **extra,
+) -> Path:
+    """Store a finished (non-resumable) analysis: folder, manifest, tables (by file name), figures.
+
+    The folder is made only once the analysis has succeeded; the manifest says ``complete`` last.
+    """
+    run_dir = new_run_dir(out_dir, runs_root)
+    manifest = start(run_dir, kind, config, priors, **extra)
+    manifest["started"] = manifest["sessions"][0]["started"] = started
+    for name, frame in tables.items():
+        if frame is not None:
+            write_table(run_dir / name, frame)
+    if figures is not None:
+        figures(run_dir)
+    finish(run_dir, manifest, "complete", elapsed)
+    return run_dir

@@ -78,7 +78,7 @@ def run_stress(
     write: bool = True,
 ) -> StressResult:
     """Run the default and each scenario with the same seed and design; tabulate the differences."""
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), runs.utc_now()
     if base.seed is None:
         base = dataclasses.replace(base, seed=int(np.random.SeedSequence().entropy))
     every = [Scenario(BASELINE, "the priors as given"), *scenarios]
@@ -97,17 +97,17 @@ def run_stress(
     run_dir = None
     if write:
         priors = apply_overrides(load_priors(priors_dir, base.sectors), base.overrides)
-        run_dir = runs.new_run_dir(out_dir, runs_root)
-        manifest = runs.start(
-            run_dir,
+        run_dir = runs.save_analysis(
             "stress",
             dataclasses.asdict(base),
             priors,
+            {"stress.csv": table, "stress_claims.csv": claim_table},
+            started=started,
+            elapsed=time.perf_counter() - t0,
+            out_dir=out_dir,
+            runs_root=runs_root,
             scenarios=[dataclasses.asdict(s) for s in every],
         )
-        runs.write_table(run_dir / "stress.csv", table)
-        runs.write_table(run_dir / "stress_claims.csv", claim_table)
-        runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0)
     return StressResult(every, table, claim_table, run_dir)
 
 
@@ -240,7 +240,7 @@ def run_calibrate(
     from .model import ParameterSpace, evaluate, output_columns
     from .sampling import unit_samples
 
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), runs.utc_now()
     if base.seed is None:
         base = dataclasses.replace(base, seed=int(np.random.SeedSequence().entropy))
     priors = apply_overrides(load_priors(priors_dir, base.sectors), base.overrides)
@@ -284,22 +284,24 @@ def run_calibrate(
     )
     if not write:
         return result
-    run_dir = runs.new_run_dir(out_dir, runs_root)
-    manifest = runs.start(
-        run_dir,
+    tables = {"posterior.parquet": result.posterior} | {
+        f"{name}.csv": getattr(result, name) for name in ("constraint", "predictive", "fit")
+    }
+    run_dir = runs.save_analysis(
         "calibrate",
         dataclasses.asdict(base),
         priors,
+        tables,
+        started=started,
+        elapsed=time.perf_counter() - t0,
+        out_dir=out_dir,
+        runs_root=runs_root,
+        figures=lambda d: _prior_posterior_figures(d, result, priors, base.seed),
         particles=particles,
         max_simulations=max_simulations,
         target_epsilon=target_epsilon,
         distance=DISTANCE,
     )
-    runs.write_table(run_dir / "posterior.parquet", result.posterior)
-    for name in ("constraint", "predictive", "fit"):
-        runs.write_table(run_dir / f"{name}.csv", getattr(result, name))
-    _prior_posterior_figures(run_dir, result, priors, base.seed)
-    runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0)
     return dataclasses.replace(result, run_dir=run_dir)
 
 
@@ -380,7 +382,7 @@ def run_discover(
     from .model import ParameterSpace, output_columns
     from .montecarlo import draw
 
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), runs.utc_now()
     if base.seed is None:
         base = dataclasses.replace(base, seed=int(np.random.SeedSequence().entropy))
     sector = output.split(".", 1)[0]
@@ -417,17 +419,17 @@ def run_discover(
     )
     if not write:
         return result
-    run_dir = runs.new_run_dir(out_dir, runs_root)
-    manifest = runs.start(
-        run_dir,
+    run_dir = runs.save_analysis(
         "discover",
         dataclasses.asdict(base),
         priors,
+        {"prim_trajectory.csv": result.trajectory, "tree_rules.csv": result.rules},
+        started=started,
+        elapsed=time.perf_counter() - t0,
+        out_dir=out_dir,
+        runs_root=runs_root,
         condition=condition,
         box=text,
         share=result.share,
     )
-    runs.write_table(run_dir / "prim_trajectory.csv", result.trajectory)
-    runs.write_table(run_dir / "tree_rules.csv", result.rules)
-    runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0)
     return dataclasses.replace(result, run_dir=run_dir)
