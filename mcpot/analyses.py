@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -116,10 +117,21 @@ class SobolResult:
 
 def _models(cfg: SensitivityConfig, priors_dir) -> tuple[dict, dict[str, SectorModel]]:
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
+    _warn_correlations(priors)
     outputs = {s: sobol_outputs(s, cfg.horizon, cfg.per_year) for s in cfg.sectors}
     return priors, {
         s: SectorModel.build(priors, s, cfg.readings, cfg.horizon, outputs[s]) for s in cfg.sectors
     }
+
+
+def _warn_correlations(priors) -> None:
+    pairs = [f"{a}~{b}" for sp in priors.values() for a, b, _ in sp.correlations]
+    if pairs:
+        warnings.warn(
+            f"[[correlation]] entries ({', '.join(pairs)}) are ignored: Sobol, Morris and tornado analyses "
+            "assume independent inputs",
+            stacklevel=3,
+        )
 
 
 def _engine(cfg: SensitivityConfig):
@@ -282,6 +294,7 @@ def run_tornado(
     """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total)."""
     t0, started = time.perf_counter(), runs.utc_now()
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
+    _warn_correlations(priors)
     if not outputs:
         outputs = [f"{s}.{o}" for s in cfg.sectors for o in ("band_low.2025", "band_high.2035", "total.2035")]
     frames = []

@@ -714,7 +714,8 @@ def prior_posterior(
     if unit is None and "unit" in rows and rows["unit"].notna().any():
         unit = str(rows["unit"].dropna().iloc[0])
     ax.set_xlabel(f"{parameter}" + (f" ({unit})" if unit else ""))
-    ax.set_ylabel("probability density" + (f" (per {unit})" if unit else ""))
+    per = unit and not unit.startswith(("dimensionless", "fraction"))  # "per fraction (0-1)" reads oddly
+    ax.set_ylabel("probability density" + (f" (per {unit})" if per else ""))
     ax.set_title(f"{parameter}: prior and posterior")
     ax.legend(frameon=False, fontsize="small")
     return _finish(ax)

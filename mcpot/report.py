@@ -469,6 +469,65 @@ def _sensitivity(run_dir: Path) -> str:
     return '<h2 id="sensitivity">Sensitivity</h2>' + "".join(parts) if parts else ""
 
 
+def _png_file(path: Path) -> str:
+    """An image file already in the run folder, embedded as base64."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    img = f'<img alt="{_esc(path.stem)}" src="data:image/png;base64,{data}">'
+    return f"<figure>{img}<figcaption>{_esc(path.name)}</figcaption></figure>"
+
+
+def _stress(run_dir: Path) -> str:
+    """Scenarios side by side (``stress.csv``), calibration (``constraint.csv``) and discovery results."""
+    parts = []
+    table = _read_csv(run_dir, "stress.csv")
+    if table is not None:
+        bands = table[table.output.str.contains("band_")]
+        figs = [
+            _figure(
+                _on_axes(plots.scenario_comparison, g),
+                (8, 0.5 * g.scenario.nunique() + 2),
+                f"{sector} scenarios",
+                f"{sector}: band ends per scenario, median and 90% interval",
+            )
+            for sector, g in bands.groupby("sector", sort=False)
+        ]
+        claims = _read_csv(run_dir, "stress_claims.csv")
+        rows = []
+        if claims is not None:
+            band = claims[claims.quantity == "band"]
+            rows = [
+                (r.scenario, r.sector, _fmt(r.probability, 3), _fmt(r.probability_change, 3))
+                for r in band.itertuples()
+            ]
+        parts.append(
+            '<h3 id="scenarios">Scenarios</h3>'
+            + "".join(figs)
+            + _table(["scenario", "sector", "P(band inside the report's)", "change vs default"], rows, (2, 3))
+        )
+    constraint = _read_csv(run_dir, "constraint.csv")
+    if constraint is not None:
+        tight = constraint.sort_values("width_ratio").groupby("sector", sort=False).head(6)
+        rows = [(r.sector, r.input, _fmt(r.width_ratio, 2), _fmt(r.sd_ratio, 2)) for r in tight.itertuples()]
+        figs = "".join(_png_file(p) for p in sorted(run_dir.glob("prior_posterior-*.png")))
+        parts.append(
+            '<h3 id="calibration">Calibration to the published figures</h3>'
+            "<p>Posterior/prior ratio of 90% interval widths and sds: below 0.5, the published figures "
+            "constrain the input; near 1, they leave it free.</p>"
+            + _table(["sector", "input", "width ratio", "sd ratio"], rows, (2, 3))
+            + figs
+        )
+    rules = _read_csv(run_dir, "tree_rules.csv")
+    if rules is not None:
+        manifest = runs.read_manifest(run_dir)
+        rows = [(r.rule, _fmt(r.coverage, 2), _fmt(r.density, 2)) for r in rules.itertuples()]
+        parts.append(
+            f'<h3 id="discovery">Scenario discovery: {_esc(manifest.get("condition", ""))}</h3>'
+            f"<p>PRIM box: {_esc(manifest.get('box', ''))}</p>"
+            + _table(["decision-tree rule", "coverage", "density"], rows, (1, 2))
+        )
+    return '<h2 id="stress">Stress tests</h2>' + "".join(parts) if parts else ""
+
+
 # ----------------------------------------------------------------------------- priors and manifest
 def _describe(prior: Prior) -> str:
     spec = prior.spec
@@ -615,7 +674,7 @@ def render_report(run_dir: str | Path) -> str:
     diagnostics = _read_csv(run_dir, "diagnostics.csv")
     sectors = cfg.get("sectors") or list(manifest.get("priors", {}))
     priors, problem = _priors(run_dir, sectors)
-    sensitivity = _sensitivity(run_dir)
+    sensitivity = _sensitivity(run_dir) + _stress(run_dir)
     body = [_header(run_dir, manifest)]
     body.append(
         _nav(

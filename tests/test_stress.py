@@ -81,6 +81,10 @@ def test_cli_stress(tmp_path, capsys):
     table = pd.read_csv(out / "stress.csv")
     assert set(table.scenario) == {"default", "low", "reading:linear"}
     assert np.isfinite(table.p50).all()
+    from mcpot.report import write_report
+
+    html = write_report(out).read_text()
+    assert 'id="scenarios"' in html and html.count("<img") >= 1 and "reading:linear" in html
 
 
 def test_calibration_narrows_to_the_report():
