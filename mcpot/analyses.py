@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import morris, runs, sobol
 from .errors import McpotError
-from .evaluate import evaluate_rows
+from .evaluate import check_backend, evaluate_rows
 from .kernel import READINGS
 from .overrides import apply_overrides
 from .priors import SECTORS, load_priors
@@ -49,8 +49,8 @@ class SensitivityConfig:
     target_ci, max_samples :
         Sobol convergence: double N until every S1/ST CI half-width is below ``target_ci`` or the
         design would exceed ``max_samples`` model runs (per sector and grouping).
-    jobs, backend, chunk :
-        Execution only.
+    jobs, backend, scheduler, chunk :
+        Execution only (a dask scheduler address with backend "dask").
     overrides : tuple of str
         ``--set`` overrides applied to the priors.
     """
@@ -68,10 +68,12 @@ class SensitivityConfig:
     max_samples: int = 2_000_000
     jobs: int = -1
     backend: str = "loky"
+    scheduler: str | None = None
     chunk: int = 16384
     overrides: tuple[str, ...] = ()
 
     def __post_init__(self):
+        check_backend(self.backend, self.scheduler)
         unknown = [r for r in self.readings if r not in READINGS]
         if unknown or not self.readings:
             raise McpotError(f"unknown reading {', '.join(unknown)}; choose from {', '.join(READINGS)}")
@@ -135,11 +137,13 @@ def _warn_correlations(priors) -> None:
 
 
 def _engine(cfg: SensitivityConfig):
-    return functools.partial(_evaluate, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend)
+    return functools.partial(
+        _evaluate, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
+    )
 
 
-def _evaluate(f, X, *, chunk, n_jobs, backend):
-    return evaluate_rows(f, X, chunk=chunk, n_jobs=n_jobs, backend=backend)
+def _evaluate(f, X, *, chunk, n_jobs, backend, scheduler):
+    return evaluate_rows(f, X, chunk=chunk, n_jobs=n_jobs, backend=backend, scheduler=scheduler)
 
 
 def _save(kind: str, cfg: SensitivityConfig, priors, tables, t0, started, out_dir, runs_root, write, **extra):

@@ -258,6 +258,7 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
         max_samples=getattr(args, "max_samples", 2_000_000),
         jobs=args.jobs,
         backend=args.backend,
+        scheduler=args.scheduler,
         chunk=args.chunk_size,
         overrides=tuple(args.overrides),
     )

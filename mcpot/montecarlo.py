@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import McpotError, ModelOutputError
-from .evaluate import map_ordered
+from .evaluate import check_backend, map_ordered
 from .kernel import CATEGORIES, READINGS
 from .model import ParameterSpace, evaluate, output_columns
 from .reference import SHARE_YEAR, published
@@ -74,6 +74,7 @@ class RunConfig:
             raise McpotError(f"unknown reading {self.reading!r}; choose one of {', '.join(READINGS)}")
         if self.samples < 2:
             raise McpotError(f"--samples must be at least 2, got {self.samples}")
+        check_backend(self.backend, self.scheduler)
         if self.chunk < 1:
             raise McpotError(f"--chunk-size must be positive, got {self.chunk}")
         if self.design == "sobol" and self.samples & (self.samples - 1):
