@@ -328,16 +328,21 @@ def _potentials(r: Reading, half_dt2, K0, K_max, S, alpha, beta, RF, buf) -> Non
     k_max = effective_ceiling(K0, K_max)
     with np.errstate(divide="ignore", invalid="ignore"):  # NaN is caught downstream, with context
         np.multiply.outer(1.0 / S**2, half_dt2, out=buf)
-    np.expm1(buf, out=buf)
     if r.response == "report":
-        # alpha + beta K(t) = (alpha + beta K0) + beta (K0 - K_max) expm1(.): two passes fewer
-        buf *= (beta * (K0 - k_max))[..., None]
-        buf += (alpha + beta * K0)[..., None]
-        expit(buf, out=buf)
-    else:
-        buf *= (K0 - k_max)[..., None]
-        buf += K0[..., None]  # adoption K(t), exactly K0 at t0
-        buf[:] = RESPONSES[r.response](buf, K0[..., None], alpha[..., None], beta[..., None])
+        # z = alpha + beta K(t) = (alpha + beta K_max) + beta (K0 - K_max) exp(-dt^2 / 2S^2), and
+        # ER = RF sigmoid(z) = RF/2 + RF/2 tanh(z/2): tanh is ~3x cheaper than scipy's expit here.
+        np.exp(buf, out=buf)
+        buf *= (0.5 * beta * (K0 - k_max))[..., None]
+        buf += (0.5 * (alpha + beta * k_max))[..., None]
+        np.tanh(buf, out=buf)
+        half_rf = (0.5 * RF)[..., None]
+        buf *= half_rf
+        buf += half_rf
+        return
+    np.expm1(buf, out=buf)
+    buf *= (K0 - k_max)[..., None]
+    buf += K0[..., None]  # adoption K(t), exactly K0 at t0
+    buf[:] = RESPONSES[r.response](buf, K0[..., None], alpha[..., None], beta[..., None])
     buf *= RF[..., None]
 
 

@@ -156,3 +156,18 @@ def test_horizon_limits():
         kernel.model_years(2030)
     with pytest.raises(ValueError):
         kernel.model_years(2061)
+
+
+@pytest.mark.parametrize("reading", ["report", "incremental", "rescaled", "linear"])
+def test_fast_kernel_equals_the_plain_equations(reading):
+    p = _params(500)
+    K = adoption(
+        (YEARS - kernel.BASE_YEAR)[None, None, :],
+        p.K0[..., None],
+        np.maximum(p.K_max, p.K0)[..., None],
+        p.S[..., None],
+    )
+    plain = reduction_potential(
+        K, p.K0[..., None], p.alpha[..., None], p.beta[..., None], p.RF[..., None], reading
+    )
+    assert_allclose(category_potentials(p, YEARS, reading), plain, rtol=1e-12, atol=1e-12 * p.RF.max())
