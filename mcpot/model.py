@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .errors import PriorError
 from .kernel import (
@@ -28,6 +28,9 @@ from .kernel import (
     sector_outputs,
 )
 from .priors import CATEGORY_PARAMS, Prior, SectorPriors
+
+if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
+    import pandas as pd
 
 # Inputs of a category a sector does not have: zero potential, no NaN.
 _ABSENT = {"K0": 0.0, "K_max": 0.0, "S": 1.0, "alpha": 0.0, "beta": 1.0, "RF": 0.0}
@@ -184,6 +187,8 @@ def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "r
     Categories a sector does not have get no ``er``/``share`` columns; under the incremental reading
     the base year has no shares (the total is 0 there).
     """
+    import pandas as pd
+
     years = model_years(horizon)
     rows = []
     for sector, sp in space.sectors.items():

@@ -11,9 +11,9 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .errors import McpotError, ModelOutputError
 from .evaluate import check_backend, map_ordered
@@ -22,6 +22,9 @@ from .model import ParameterSpace, evaluate, output_columns
 from .reference import SHARE_YEAR, published
 from .sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
 from .summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
+
+if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
     For every published figure: the model lands within ``+/- tolerance`` (relative) of it. For every
     sector: the model's band lies within the report's band (both ends inside).
     """
+    import pandas as pd
+
     index = {
         (
             r.sector,
@@ -275,6 +280,7 @@ def summary_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
     Columns: sector, quantity, category, year, unit, reading, statistic (mean | sd | p2.5 .. p97.5),
     value, mc_se. Units: Mt CO2/yr for er/total, fractions for share/contribution/band ends.
     """
+
     cfg = task.config
     columns = output_columns(task.space, cfg.horizon, cfg.reading)
     q, q_se = percentile_table(stats, task.grid)
@@ -292,6 +298,7 @@ def summary_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
 
 def claims_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
     """Probability of each claim under the priors, with its binomial MC error and the model's 90% interval."""
+
     cfg = task.config
     columns = output_columns(task.space, cfg.horizon, cfg.reading)
     claims = build_claims(columns, cfg.tolerance).table.copy()

@@ -9,8 +9,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
+    import pandas as pd
+
 
 SHARE_YEAR = 2035
 
@@ -64,6 +67,8 @@ def figures(sectors=None) -> pd.DataFrame:
     Columns: sector, quantity (total | share | band_low | band_high), year (int, or missing for band
     ends), category (missing unless quantity is share), report (Mt CO2/yr or fraction).
     """
+    import pandas as pd
+
     rows = []
     for sector, pub in published().items():
         if sectors is not None and sector not in sectors:
