@@ -326,6 +326,19 @@ def cmd_tornado(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_sampling_options(p: argparse.ArgumentParser, samples: int) -> None:
+    """--samples, --design, --horizon and --tolerance: what a Monte Carlo run (RunConfig) needs."""
+    p.add_argument("--samples", type=positive_int, default=samples, help=f"number of samples ({samples})")
+    p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
+    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.10,
+        help="relative tolerance of the 'within +/- x of a published figure' claims (0.10)",
+    )
+
+
 def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
     add_model_options(p)
     add_engine_options(p)
@@ -503,15 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="Monte Carlo: intervals and claim probabilities (the main job)")
     add_model_options(p)
     add_engine_options(p)
-    p.add_argument("--samples", type=positive_int, default=100_000, help="number of samples (100000)")
-    p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
-    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=0.10,
-        help="relative tolerance of the 'within +/- x of a published figure' claims (0.10)",
-    )
+    add_sampling_options(p, samples=100_000)
     p.add_argument("--save-samples", action="store_true", help="keep per-sample inputs and outputs (Parquet)")
     p.add_argument("--report", action="store_true", help="write RUN_DIR/report.html when the run ends")
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run")
@@ -564,10 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stress", help="scenarios, readings and prior sets side by side")
     add_model_options(p)
     add_engine_options(p)
-    p.add_argument("--samples", type=positive_int, default=20_000, help="samples per scenario (20000)")
-    p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
-    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
-    p.add_argument("--tolerance", type=float, default=0.10, help="relative tolerance of the claims (0.10)")
+    add_sampling_options(p, samples=20_000)
     p.add_argument("--scenarios", metavar="FILE", help="TOML file of named scenarios")
     p.add_argument(
         "--readings",
@@ -595,6 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-simulations", type=positive_int, default=200_000, help="model runs per sector (200000)"
     )
     p.add_argument("--epsilon", type=float, default=0.05, help="target tolerance of the distance (0.05)")
+    # ABC draws its own particles: the RunConfig fields it does not use get fixed values
     p.set_defaults(samples=2, design="lhs", horizon=2035, tolerance=0.10)
 
     p = sub.add_parser("discover", help="scenario discovery: which inputs push an output past a threshold")
@@ -604,8 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     side = p.add_mutually_exclusive_group(required=True)
     side.add_argument("--above", type=float, help="threshold the output exceeds (e.g. 0.20)")
     side.add_argument("--below", type=float, help="threshold the output falls below")
-    p.add_argument("--samples", type=positive_int, default=20_000, help="samples (20000)")
-    p.set_defaults(design="lhs", horizon=2035, tolerance=0.10)
+    add_sampling_options(p, samples=20_000)
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)
