@@ -60,3 +60,16 @@ def test_reproduce_text(capsys):
     assert main(["reproduce", "--sectors", "cement"]) == 0
     out = capsys.readouterr().out
     assert "cement" in out and "steel" not in out and "reading: report" in out
+
+
+def test_output_to_a_closed_pipe_is_not_a_traceback(monkeypatch):
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # like `mcpot reproduce | head` after head has stopped reading
+    stream = os.fdopen(write, "w", buffering=1)
+    monkeypatch.setattr("sys.stdout", stream)
+    try:
+        assert main(["reproduce"]) == 0
+    finally:
+        stream.close()
