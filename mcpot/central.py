@@ -1,7 +1,7 @@
 """How the default priors' central values of alpha and RF were obtained (and how to redo it).
 
 The report publishes totals for 2025/2030/2035 and category shares, but none of the parameters. With
-K0, K_max, S and beta held at their prior medians (literature-based, see ``../shared/EVIDENCE.md``),
+K0, K_max, S and beta held at their prior medians (literature-based, see ``docs/evidence.md``),
 :func:`fit_central` finds, per category,
 
 - alpha, by least squares on the relative errors of the 2025 and 2030 totals, regularised towards

@@ -132,7 +132,7 @@ def test_report_tables_hold_results_claims_and_priors(run_dir, report) -> None:
     assert "Mt CO2/yr" in text and "% of sector emissions" in text
     # priors: units and sources, the excluded category and the implied denominators
     assert "fraction of capacity (0-1)" in text
-    assert "EVIDENCE.md K_max: 0.8-1.0, mode ~0.9 [E]" in text
+    assert "0.8-1.0, mode ~0.9 [E] (docs/evidence.md#adoption-ceiling); width assumed" in text
     assert "byproduct_reuse" in text and "category not included" in text
     assert "Sector emissions the report implies" in text
 
