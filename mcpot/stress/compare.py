@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import runs
-from .kernel import SCENARIO_YEARS
-from .montecarlo import RunConfig
-from .overrides import Scenario, apply_overrides
-from .pipeline import RunResult, run
-from .priors import load_priors
-from .reference import SHARE_YEAR, published
+from mcpot.engine import runs
+from mcpot.engine.chunks import RunConfig
+from mcpot.engine.run import RunResult, run
+from mcpot.model.kernel import SCENARIO_YEARS
+from mcpot.model.overrides import Scenario, apply_overrides
+from mcpot.model.priors import load_priors
+from mcpot.model.reference import SHARE_YEAR, published
 
 BASELINE = "default"
 
@@ -235,10 +235,10 @@ def run_calibrate(
     write: bool = True,
 ) -> CalibrationResult:
     """Condition each sector's priors on the report's totals and shares (ABC by replenishment SMC,
-    :func:`mcpot.calibration.smc_mcmc`): posterior, constrained inputs, posterior predictive."""
-    from . import calibration
-    from .model import ParameterSpace, evaluate, output_columns
-    from .sampling import unit_samples
+    :func:`mcpot.stress.calibration.smc_mcmc`): posterior, constrained inputs, posterior predictive."""
+    from mcpot.engine.sampling import unit_samples
+    from mcpot.model.space import ParameterSpace, evaluate, output_columns
+    from mcpot.stress import calibration
 
     t0, started = time.perf_counter(), runs.utc_now()
     if base.seed is None:
@@ -311,8 +311,8 @@ def _prior_posterior_figures(
     """Prior vs posterior densities of the most and least constrained inputs of each sector."""
     from matplotlib.figure import Figure
 
-    from . import plots
-    from .sampling import unit_samples
+    from mcpot.engine.sampling import unit_samples
+    from mcpot.report import plots
 
     for sector, c in result.constraint.groupby("sector", sort=False):
         ranked = c.sort_values("width_ratio")
@@ -377,10 +377,10 @@ def run_discover(
     write: bool = True,
 ) -> DiscoveryResult:
     """Scenario discovery: PRIM boxes and decision-tree rules for ``output > threshold`` (or ``<``)."""
-    from .discovery import prim, tree_rules
-    from .errors import McpotError
-    from .model import ParameterSpace, output_columns
-    from .montecarlo import draw
+    from mcpot.engine.chunks import draw
+    from mcpot.errors import McpotError
+    from mcpot.model.space import ParameterSpace, output_columns
+    from mcpot.stress.discovery import prim, tree_rules
 
     t0, started = time.perf_counter(), runs.utc_now()
     if base.seed is None:
