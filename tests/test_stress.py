@@ -88,7 +88,7 @@ def test_cli_stress(tmp_path, capsys):
 
 
 def test_calibration_narrows_to_the_report():
-    from mcpot.stress.compare import run_calibrate
+    from mcpot.stress.runners import run_calibrate
 
     res = run_calibrate(BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, write=False)
     pred = res.predictive.set_index(["output", "distribution"])
@@ -102,7 +102,7 @@ def test_calibration_narrows_to_the_report():
 
 
 def test_discovery_finds_the_dominant_input(capsys):
-    from mcpot.stress.compare import run_discover
+    from mcpot.stress.runners import run_discover
 
     res = run_discover(BASE, "cement.total.2035", 80.0, write=False)
     assert "automatic_control.RF >=" in res.box and 0 < res.share < 0.5

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from mcpot import __version__
+from mcpot._version import __version__
 from mcpot.engine import runs
 from mcpot.engine.sampling import BLOCK, DESIGNS
 from mcpot.errors import McpotError
@@ -311,7 +311,16 @@ def cmd_tornado(args: argparse.Namespace) -> int:
     from mcpot.sensitivity.analyses import run_tornado
 
     q = tuple(float(x) for x in args.quantiles.split(","))
-    res = run_tornado(sensitivity_config(args, 1), args.output, q, priors_dir=args.priors, out_dir=args.out)
+    from mcpot.report.figures import tornado_figures
+
+    res = run_tornado(
+        sensitivity_config(args, 1),
+        args.output,
+        q,
+        priors_dir=args.priors,
+        out_dir=args.out,
+        figures=tornado_figures,
+    )
     print(
         f"Tornado: each input at its P{100 * q[0]:g} and P{100 * q[1]:g}, others at their medians "
         f"(reading: {res.config.reading_label})"
@@ -443,7 +452,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
 
 @command("calibrate")
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from mcpot.stress.compare import run_calibrate
+    from mcpot.report.figures import prior_posterior_figures
+    from mcpot.stress.runners import run_calibrate
 
     res = run_calibrate(
         run_config(args, samples=2),
@@ -452,6 +462,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         target_epsilon=args.epsilon,
         priors_dir=args.priors,
         out_dir=args.out,
+        figures=prior_posterior_figures,
     )
     print(
         f"Priors conditioned on the report's totals and 2035 shares (ABC, replenishment SMC; reading "
@@ -480,7 +491,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 @command("discover")
 def cmd_discover(args: argparse.Namespace) -> int:
-    from mcpot.stress.compare import run_discover
+    from mcpot.stress.runners import run_discover
 
     res = run_discover(
         run_config(args),

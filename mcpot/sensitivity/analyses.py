@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -303,8 +304,13 @@ def run_tornado(
     out_dir=None,
     runs_root="runs",
     write: bool = True,
+    figures: Callable[[pd.DataFrame, Path], None] | None = None,
 ) -> TornadoResult:
-    """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total)."""
+    """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total).
+
+    ``figures(swings, run_dir)``, if given, draws into the run folder (the CLI passes
+    :func:`mcpot.report.figures.tornado_figures`).
+    """
     t0, started = time.perf_counter(), runs.utc_now()
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
     _warn_correlations(priors)
@@ -336,21 +342,10 @@ def run_tornado(
         out_dir,
         runs_root,
         write,
-        figures=functools.partial(_tornado_figures, swings, outputs),
+        figures=functools.partial(figures, swings) if figures else None,
         quantiles=list(quantiles),
     )
     return TornadoResult(cfg, swings, run_dir)
-
-
-def _tornado_figures(swings: pd.DataFrame, outputs: list[str], run_dir: Path) -> None:
-    from matplotlib.figure import Figure
-
-    from mcpot.report import plots
-
-    for output in outputs:  # bare figures: no pyplot state, nothing to close
-        fig = Figure(figsize=(8, 6), layout="constrained")
-        plots.tornado(swings, output=output, ax=fig.subplots())
-        plots.save(fig, run_dir / f"tornado-{output}")
 
 
 def _valid_outputs(model: SectorModel) -> list[str]:
