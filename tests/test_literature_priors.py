@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcpot.kernel import CATEGORIES
-from mcpot.model import ParameterSpace, evaluate, output_columns
-from mcpot.priors import SECTORS, load_priors
+from mcpot.model.kernel import CATEGORIES
+from mcpot.model.priors import SECTORS, load_priors
+from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 LITERATURE = Path(__file__).resolve().parents[1] / "priors-literature"
 SHARED = ("K0", "K_max", "S", "beta")  # as the default priors

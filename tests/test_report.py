@@ -1,4 +1,4 @@
-"""Tests of mcpot.report on a small real run folder: a self-contained, offline HTML file."""
+"""Tests of mcpot.report.html on a small real run folder: a self-contained, offline HTML file."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from mcpot.engine.run import RunConfig, run
 from mcpot.errors import McpotError
-from mcpot.pipeline import RunConfig, run
-from mcpot.report import render_report, write_report
+from mcpot.report.html import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 URL_ATTRIBUTES = {"src", "href", "action", "data", "poster", "srcset", "xlink:href", "background"}

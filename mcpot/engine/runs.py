@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import McpotError
-from .priors import SectorPriors
+from mcpot.errors import McpotError
+from mcpot.model.priors import SectorPriors
 
 DEPENDENCIES = (
     "numpy",

@@ -16,13 +16,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import __version__, runs
-from .errors import McpotError
-from .kernel import READINGS
-from .model import ParameterSpace
-from .overrides import apply_overrides
-from .priors import SECTORS, load_priors
-from .sampling import BLOCK, DESIGNS
+from mcpot._version import __version__
+from mcpot.engine import runs
+from mcpot.engine.sampling import BLOCK, DESIGNS
+from mcpot.errors import McpotError
+from mcpot.model.kernel import READINGS
+from mcpot.model.overrides import apply_overrides
+from mcpot.model.priors import SECTORS, load_priors
+from mcpot.model.space import ParameterSpace
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -120,7 +121,7 @@ def _fmt(value: float, quantity: str) -> str:
 
 @command("reproduce")
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import reproduce
+    from mcpot.model.reproduce import reproduce
 
     space = load_space(args)
     rep = reproduce(space)
@@ -166,8 +167,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 @command("fit-central")
 def cmd_fit_central(args: argparse.Namespace) -> int:
-    from .central import fit_central
-    from .reference import published
+    from mcpot.model.central import fit_central
+    from mcpot.model.reference import published
 
     pub = published()
     print(
@@ -182,7 +183,7 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import resume, run
+    from mcpot.engine.run import resume, run
 
     if args.resume:
         result = resume(
@@ -199,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     print_run(result)
     if args.report and result.run_dir is not None:
-        from .report import write_report
+        from mcpot.report.html import write_report
 
         print(f"report: {write_report(result.run_dir)}")
     return 0
@@ -207,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command("report")
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from mcpot.report.html import write_report
 
     print(write_report(args.run_dir, args.output))
     return 0
@@ -244,7 +245,7 @@ def print_run(result) -> None:
 
 
 def sensitivity_config(args: argparse.Namespace, samples: int):
-    from .analyses import SensitivityConfig
+    from mcpot.sensitivity.analyses import SensitivityConfig
 
     return SensitivityConfig(
         sectors=args.sectors,
@@ -272,7 +273,7 @@ def _where(run_dir) -> None:
 
 @command("sobol")
 def cmd_sobol(args: argparse.Namespace) -> int:
-    from .analyses import run_sobol
+    from mcpot.sensitivity.analyses import run_sobol
 
     res = run_sobol(sensitivity_config(args, args.samples), priors_dir=args.priors, out_dir=args.out)
     cfg = res.config
@@ -291,7 +292,7 @@ def cmd_sobol(args: argparse.Namespace) -> int:
 
 @command("morris")
 def cmd_morris(args: argparse.Namespace) -> int:
-    from .analyses import run_morris
+    from mcpot.sensitivity.analyses import run_morris
 
     res = run_morris(sensitivity_config(args, args.trajectories), priors_dir=args.priors, out_dir=args.out)
     print(
@@ -307,10 +308,19 @@ def cmd_morris(args: argparse.Namespace) -> int:
 
 @command("tornado")
 def cmd_tornado(args: argparse.Namespace) -> int:
-    from .analyses import run_tornado
+    from mcpot.sensitivity.analyses import run_tornado
 
     q = tuple(float(x) for x in args.quantiles.split(","))
-    res = run_tornado(sensitivity_config(args, 1), args.output, q, priors_dir=args.priors, out_dir=args.out)
+    from mcpot.report.figures import tornado_figures
+
+    res = run_tornado(
+        sensitivity_config(args, 1),
+        args.output,
+        q,
+        priors_dir=args.priors,
+        out_dir=args.out,
+        figures=tornado_figures,
+    )
     print(
         f"Tornado: each input at its P{100 * q[0]:g} and P{100 * q[1]:g}, others at their medians "
         f"(reading: {res.config.reading_label})"
@@ -355,14 +365,14 @@ def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
 
 @command("bench")
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench
+    from mcpot.bench import main as bench
 
     bench(quick=args.quick, sobol=not args.no_sobol)
     return 0
 
 
 def run_config(args: argparse.Namespace, **changes):
-    from .pipeline import RunConfig
+    from mcpot.engine.run import RunConfig
 
     fields = dict(
         sectors=args.sectors,
@@ -383,8 +393,8 @@ def run_config(args: argparse.Namespace, **changes):
 
 @command("stress")
 def cmd_stress(args: argparse.Namespace) -> int:
-    from .overrides import Scenario, load_scenarios
-    from .stress import compare_priors, run_stress
+    from mcpot.model.overrides import Scenario, load_scenarios
+    from mcpot.stress.compare import compare_priors, run_stress
 
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     base = run_config(args, overrides=(), seed=seed)
@@ -442,7 +452,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
 
 @command("calibrate")
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .stress import run_calibrate
+    from mcpot.report.figures import prior_posterior_figures
+    from mcpot.stress.runners import run_calibrate
 
     res = run_calibrate(
         run_config(args, samples=2),
@@ -451,6 +462,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         target_epsilon=args.epsilon,
         priors_dir=args.priors,
         out_dir=args.out,
+        figures=prior_posterior_figures,
     )
     print(
         f"Priors conditioned on the report's totals and 2035 shares (ABC, replenishment SMC; reading "
@@ -479,7 +491,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 @command("discover")
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .stress import run_discover
+    from mcpot.stress.runners import run_discover
 
     res = run_discover(
         run_config(args),
@@ -633,7 +645,3 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

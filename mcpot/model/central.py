@@ -20,9 +20,9 @@ import pandas as pd
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from .kernel import BASE_YEAR, CATEGORIES, adoption, effective_ceiling
-from .priors import SectorPriors
-from .reference import Published
+from mcpot.model.kernel import BASE_YEAR, CATEGORIES, adoption, effective_ceiling
+from mcpot.model.priors import SectorPriors
+from mcpot.model.reference import Published
 
 
 def fit_central(sp: SectorPriors, pub: Published, k_mid: float = 0.5, reg: float = 0.01) -> pd.DataFrame:
