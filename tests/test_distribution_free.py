@@ -9,7 +9,7 @@ from SALib.test_functions import Ishigami
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from mcpot.distribution_free import (
+from mcpot.sensitivity.distribution_free import (
     COLUMNS,
     RECOMMENDED_DELTA,
     delta_indices,
