@@ -216,15 +216,15 @@ def bench_sobol_intervals(
 ) -> list[dict[str, float]]:
     """Print the model runs needed to reach a target Sobol CI half-width on Ishigami, before vs after.
 
-    Before: :func:`mcpot.sobol.converge` (one scrambled design, bootstrap normal half-width, 1000
-    resamples). After: :func:`mcpot.sobol_replicates.converge_replicates` (``replicates`` scrambled
-    designs, Student-t half-width). Both start at 256 total base points and double; the figure is
-    the median over ``seeds`` of the model evaluations used when every S1 and ST half-width is below
-    the target. Returns one dict per target.
+    Before: :func:`mcpot.sensitivity.sobol.converge` (one scrambled design, bootstrap normal
+    half-width, 1000 resamples). After: :func:`mcpot.sensitivity.sobol_replicates.converge_replicates`
+    (``replicates`` scrambled designs, Student-t half-width). Both start at 256 total base points and
+    double; the figure is the median over ``seeds`` of the model evaluations used when every S1 and
+    ST half-width is below the target. Returns one dict per target.
     """
-    from . import sobol
-    from . import testfunctions as tf
-    from .sobol_replicates import converge_replicates
+    from .sensitivity import sobol
+    from .sensitivity import testfunctions as tf
+    from .sensitivity.sobol_replicates import converge_replicates
 
     kw = {"outputs": ["y"], "max_samples": 2**24, "n_start": 2**8}
     print(

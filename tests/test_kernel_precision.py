@@ -10,8 +10,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from mcpot import kernel
-from mcpot.kernel import SectorParams, category_potentials, sigmoid, sigmoid_difference
+from mcpot.model import kernel
+from mcpot.model.kernel import SectorParams, category_potentials, sigmoid, sigmoid_difference
 
 DPS = 400  # digits: 1 - s(z) for z up to 745 needs ~330
 YEARS = kernel.model_years(2035)

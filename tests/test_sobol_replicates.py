@@ -5,10 +5,10 @@ import pytest
 from numpy.testing import assert_array_equal
 from scipy.stats import t as student_t
 
-from mcpot import sobol
-from mcpot import sobol_replicates as sr
-from mcpot import testfunctions as tf
 from mcpot.errors import McpotError
+from mcpot.sensitivity import sobol
+from mcpot.sensitivity import sobol_replicates as sr
+from mcpot.sensitivity import testfunctions as tf
 
 
 def test_coverage_of_nominal_95_percent_intervals_on_ishigami():

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import t as student_t
 
-from mcpot import sobol
-from mcpot.errors import McpotError
+from ..errors import McpotError
+from . import sobol
 
 __all__ = [
     "ReplicateConvergence",
