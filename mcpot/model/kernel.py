@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+# The report's four technology categories; a sector's own list is its prior file's (SectorPriors.categories).
 CATEGORIES: tuple[str, ...] = (
     "energy_management",
     "automatic_control",
@@ -217,7 +218,7 @@ def interpolation_weights(known_years, years) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SectorParams:
-    """Model inputs of one sector for N samples; arrays ``[N, C]`` over :data:`CATEGORIES`.
+    """Model inputs of one sector for N samples; arrays ``[N, C]`` over the sector's C categories.
 
     Attributes
     ----------
@@ -241,6 +242,8 @@ class SectorParams:
     overlap : numpy.ndarray, optional
         ``[N]`` fraction of energy management's potential double counted with the other
         categories; used by readings with ``overlap=True``.
+    overlap_category : int
+        Index of energy management among the C categories (the category ``overlap`` applies to).
     """
 
     K0: np.ndarray
@@ -254,6 +257,7 @@ class SectorParams:
     production: np.ndarray | None = None
     production_years: tuple[int, ...] = ()
     overlap: np.ndarray | None = None
+    overlap_category: int = 0
 
 
 @dataclass(frozen=True)
@@ -320,7 +324,7 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
     if r.production:
         out *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
     if r.overlap:
-        out[:, CATEGORIES.index("energy_management"), :] *= (1.0 - p.overlap)[:, None]
+        out[:, p.overlap_category, :] *= (1.0 - p.overlap)[:, None]
     return out
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,21 +33,24 @@ from scipy import stats
 from mcpot.errors import PriorError
 from mcpot.model import distributions
 from mcpot.model.kernel import BAND_YEARS, BASE_YEAR, CATEGORIES, MAX_HORIZON
+from mcpot.model.reference import SHARE_YEAR, Published, parse_reference
 
-SECTORS: tuple[str, ...] = ("steel", "petrochemical", "cement")
 CATEGORY_PARAMS: tuple[str, ...] = ("K0", "K_max", "S", "alpha", "beta")
 DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[2] / "priors"
 
 ENTRY_KEYS = {"value", "dist", "params", "lower", "upper", "unit", "source"}
+# Top-level keys that are not categories; every other table of a prior file is a technology category.
 TOP_KEYS = {
     "sector",
     "description",
-    *CATEGORIES,
+    "order",
+    "categories",
     "emissions",
     "production",
     "emission_factors",
     "correlation",
     "overlap",
+    "reference",
 }
 
 # Admissible range of each kind of parameter and what to say when a prior leaves it.
@@ -134,11 +138,15 @@ class SectorPriors:
     priors : dict of str to Prior
         Every input, keyed by qualified name, in file order.
     included : tuple of bool
-        Whether the sector has each category of :data:`mcpot.model.kernel.CATEGORIES`.
+        Whether the sector has each of ``categories``.
     emission_years : tuple of int
         Years at which sector emissions are given.
     correlations : tuple of (str, str, float)
         Rank correlations between pairs of inputs (qualified names).
+    categories : tuple of str
+        The sector's technology categories, in file order (or as its ``categories = [...]`` lists them).
+    reference : Published or None
+        The figures a report publishes for the sector (its ``[reference]`` table), if any.
     """
 
     sector: str
@@ -148,6 +156,8 @@ class SectorPriors:
     included: tuple[bool, ...]
     emission_years: tuple[int, ...]
     correlations: tuple[tuple[str, str, float], ...] = ()
+    categories: tuple[str, ...] = CATEGORIES
+    reference: Published | None = None
 
     @property
     def sha256(self) -> str:
@@ -280,7 +290,6 @@ def load_sector(path: str | Path) -> SectorPriors:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PriorError(file, "-", f"not valid TOML: {exc}") from None
-    _unknown(doc, TOP_KEYS, file, "")
     sector = doc.get("sector")
     if not isinstance(sector, str) or not sector:
         raise PriorError(file, "sector", 'missing: name the sector, e.g. sector = "steel"')
@@ -290,16 +299,11 @@ def load_sector(path: str | Path) -> SectorPriors:
     def add(where, kind, category, spec):
         priors[f"{sector}.{where}"] = _entry(file, where, f"{sector}.{where}", kind, category, spec)
 
+    categories = _categories(file, doc)
     included = []
     energies: set[str] = set()
-    for cat in CATEGORIES:
-        table = doc.get(cat)
-        if not isinstance(table, dict):
-            raise PriorError(
-                file,
-                cat,
-                "missing category (write `included = false` and a `source` if the sector does not have it)",
-            )
+    for cat in categories:
+        table = doc[cat]
         if table.get("included", True) is False:
             _unknown(table, {"included", "source"}, file, f"{cat}.")
             if not isinstance(table.get("source"), str):
@@ -361,7 +365,38 @@ def load_sector(path: str | Path) -> SectorPriors:
         add("overlap", "overlap", None, doc["overlap"])
 
     correlations = _correlations(file, sector, doc.get("correlation", []), priors)
-    return SectorPriors(sector, path, text, priors, tuple(included), tuple(years), correlations)
+    reference = parse_reference(file, sector, doc["reference"], categories) if "reference" in doc else None
+    return SectorPriors(
+        sector, path, text, priors, tuple(included), tuple(years), correlations, categories, reference
+    )
+
+
+def _categories(file: str, doc: dict) -> tuple[str, ...]:
+    """The sector's categories: every table that is not a reserved key, checked against ``categories``."""
+    tables = tuple(k for k, v in doc.items() if k not in TOP_KEYS and isinstance(v, dict))
+    _unknown([k for k in doc if k not in tables], TOP_KEYS, file, "")
+    listed = doc.get("categories")
+    for table in tables:  # a near miss of a reserved key or of the report's categories is a typo
+        close = difflib.get_close_matches(table, sorted({*TOP_KEYS, *CATEGORIES} - {table}), n=1, cutoff=0.9)
+        if close and (listed is None or table not in listed):
+            raise PriorError(file, table, f"unknown key; did you mean {close[0]!r}?")
+    if listed is None:
+        if not tables:
+            raise PriorError(file, "-", "no category tables (e.g. [energy_management.K0])")
+        return tables
+    if not (isinstance(listed, list) and listed and all(isinstance(c, str) for c in listed)):
+        raise PriorError(file, "categories", "must be a list of category names")
+    for cat in listed:
+        if cat not in tables:
+            raise PriorError(
+                file,
+                cat,
+                "missing category (write `included = false` and a `source` if the sector does not have it)",
+            )
+    extra = [t for t in tables if t not in listed]
+    if extra:
+        raise PriorError(file, extra[0], f"a table that is not among categories = {listed}")
+    return tuple(listed)
 
 
 def _correlations(file, sector, entries, priors):
@@ -392,11 +427,42 @@ def _correlations(file, sector, entries, priors):
     return tuple(pairs)
 
 
-def load_priors(
-    directory: str | Path | None = None, sectors: tuple[str, ...] | list[str] = SECTORS
-) -> dict[str, SectorPriors]:
-    """Load ``<directory>/<sector>.toml`` for each requested sector (default: the bundled priors)."""
+def _order(path: Path) -> tuple[float, str]:
+    try:
+        order = tomllib.loads(path.read_text(encoding="utf-8")).get("order", math.inf)
+    except (OSError, tomllib.TOMLDecodeError):
+        order = math.inf  # reported when the file is loaded
+    return (order if isinstance(order, int | float) else math.inf, path.stem)
+
+
+def available_sectors(directory: str | Path | None = None) -> tuple[str, ...]:
+    """The sectors of a priors directory: one per ``<sector>.toml``, by their ``order`` key, then name."""
     directory = Path(directory) if directory is not None else DEFAULT_PRIORS_DIR
+    if not directory.is_dir():
+        raise PriorError(str(directory), "-", "priors directory not found")
+    found = tuple(p.stem for p in sorted(directory.glob("*.toml"), key=_order))
+    if not found:
+        raise PriorError(str(directory), "-", "no prior file (<sector>.toml) in the priors directory")
+    return found
+
+
+def __getattr__(name: str):
+    if name == "SECTORS":  # the bundled sectors, read from the files on first use
+        return available_sectors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_priors(
+    directory: str | Path | None = None, sectors: tuple[str, ...] | list[str] | None = None
+) -> dict[str, SectorPriors]:
+    """Load ``<directory>/<sector>.toml`` for each requested sector.
+
+    ``directory`` defaults to the bundled priors, ``sectors`` to every sector in it
+    (:func:`available_sectors`).
+    """
+    directory = Path(directory) if directory is not None else DEFAULT_PRIORS_DIR
+    if sectors is None:
+        sectors = available_sectors(directory)
     if not directory.is_dir():
         raise PriorError(str(directory), "-", "priors directory not found")
     out = {}
@@ -414,3 +480,31 @@ def load_priors(
             raise PriorError(str(path), "sector", f"says {loaded.sector!r} but the file is for {sector!r}")
         out[sector] = loaded
     return out
+
+
+def published(priors: dict[str, SectorPriors] | None = None) -> dict[str, Published]:
+    """The published figures of every sector that has them (default: the bundled priors), by sector."""
+    priors = load_priors() if priors is None else priors
+    return {s: sp.reference for s, sp in priors.items() if sp.reference is not None}
+
+
+def figures(priors: dict[str, SectorPriors] | None = None):
+    """Every published figure as a tidy :class:`pandas.DataFrame`.
+
+    Columns: sector, quantity (total | share | band_low | band_high), year (int, or missing for band
+    ends), category (missing unless quantity is share), report (Mt CO2/yr or fraction).
+    """
+    import pandas as pd
+
+    rows = []
+    for sector, pub in published(priors).items():
+        rows += [(sector, "total", y, None, v) for y, v in pub.totals.items()]
+        rows += [(sector, "share", SHARE_YEAR, c, v) for c, v in pub.shares.items()]
+        if pub.band is not None:
+            rows += [
+                (sector, "band_low", None, None, pub.band[0]),
+                (sector, "band_high", None, None, pub.band[1]),
+            ]
+    df = pd.DataFrame(rows, columns=["sector", "quantity", "year", "category", "report"])
+    df["year"] = df["year"].astype("Int64")
+    return df

@@ -36,7 +36,8 @@ from matplotlib.ticker import MaxNLocator
 from mcpot.engine.runs import atomic_write
 from mcpot.engine.summary import Grid, hist_quantiles
 from mcpot.model.kernel import CATEGORIES
-from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.priors import published
+from mcpot.model.reference import SHARE_YEAR, Published
 from mcpot.model.space import QUANTITY_UNITS
 
 __all__ = [
@@ -55,6 +56,8 @@ __all__ = [
 
 REPORT_LABEL = "report (CAICT 2024)"
 """Legend label of the report's published figures in every plot (tests look for it)."""
+BUNDLED = "bundled"
+"""``reference=BUNDLED``: mark the published figures of the bundled priors' sector of that name."""
 
 _PALETTE = sns.color_palette("colorblind")
 _REPORT_COLOR = "#c0392b"
@@ -184,6 +187,11 @@ def _histogram_density(counts: np.ndarray, low: float, width: float, edges: np.n
     return mass / np.diff(edges)
 
 
+def _reference(sector: str, reference: Published | str | None) -> Published | None:
+    """The published figures to mark: ``reference``, or the bundled priors' for :data:`BUNDLED`."""
+    return published().get(sector) if isinstance(reference, str) else reference
+
+
 def _mark_report(ax: Axes, x, y, *, label: str = REPORT_LABEL, **kw) -> None:
     """Draw the report's figures as red diamonds."""
     ax.scatter(x, y, marker="D", s=42, color=_REPORT_COLOR, edgecolor="white", zorder=5, label=label, **kw)
@@ -198,7 +206,9 @@ def _finish(ax: Axes) -> Axes:
 
 
 # ------------------------------------------------------------------------------------- run outputs
-def fan_chart(summary: pd.DataFrame, sector: str, ax: Axes | None = None) -> Axes:
+def fan_chart(
+    summary: pd.DataFrame, sector: str, ax: Axes | None = None, *, reference: Published | str | None = BUNDLED
+) -> Axes:
     """Draw the sector's total reduction potential over the years as a fan chart.
 
     The median is a line, the 50% (p25-p75) and 90% (p5-p95) intervals are shaded bands, and the
@@ -227,7 +237,7 @@ def fan_chart(summary: pd.DataFrame, sector: str, ax: Axes | None = None) -> Axe
     ax.fill_between(years, stats["p5"], stats["p95"], color=color, alpha=0.18, lw=0, label="90% interval")
     ax.fill_between(years, stats["p25"], stats["p75"], color=color, alpha=0.38, lw=0, label="50% interval")
     ax.plot(years, stats["p50"], color=color, lw=2, label="median")
-    pub = published().get(sector)
+    pub = _reference(sector, reference)
     if pub is not None:
         _mark_report(ax, list(pub.totals), list(pub.totals.values()))
     ax.set_xlabel("year")
@@ -246,6 +256,7 @@ def band_distribution(
     *,
     reading: str | None = None,
     bins: int = 60,
+    reference: Published | str | None = BUNDLED,
 ) -> Axes:
     """Draw the distributions of the sector's band ends with the report's band ends marked.
 
@@ -276,7 +287,9 @@ def band_distribution(
     rows = {q: _histogram_row(histograms, f"{sector}.{q}.{year}") for q, year, _ in _BAND_ENDS}
     span = np.concatenate([_histogram_quantiles(*rows[q], (0.001, 0.999)) for q, _, _ in _BAND_ENDS])
     edges = np.linspace(span.min(), span.max(), bins + 1)
-    pub = published().get(sector)
+    pub = _reference(sector, reference)
+    if pub is not None and pub.band is None:
+        pub = None
     for (quantity, year, end), color in zip(_BAND_ENDS, (_PALETTE[0], _PALETTE[1]), strict=True):
         density = _histogram_density(*rows[quantity], edges) / 100.0  # per %-point
         ax.stairs(density, 100 * edges, fill=True, color=color, alpha=0.35, label=f"model, {year}")
@@ -305,10 +318,10 @@ def _share_stats(data, sector: str, year: int) -> dict[str, dict[str, float]]:
         for row in stats[stats["year"] == year].itertuples():
             out[row.category] = {k: float(getattr(row, k)) for k in ("p5", "p25", "p50", "p75", "p95")}
     else:
-        names = {str(n) for n in data["output"]}
-        for cat in CATEGORIES:
-            name = f"{sector}.share.{cat}.{year}"
-            if name in names:
+        prefix, suffix = f"{sector}.share.", f".{year}"
+        for name in (str(n) for n in data["output"]):
+            if name.startswith(prefix) and name.endswith(suffix):
+                cat = name[len(prefix) : -len(suffix)]
                 q = _histogram_quantiles(*_histogram_row(data, name), (0.05, 0.25, 0.5, 0.75, 0.95))
                 out[cat] = dict(zip(("p5", "p25", "p50", "p75", "p95"), map(float, q), strict=True))
     if not out:
@@ -323,6 +336,7 @@ def share_distributions(
     *,
     year: int = SHARE_YEAR,
     reading: str | None = None,
+    reference: Published | str | None = BUNDLED,
 ) -> Axes:
     """Draw the category shares of the sector's total (2035 by default) against the published shares.
 
@@ -352,8 +366,10 @@ def share_distributions(
     stats = _share_stats(data, sector, year)
     if reading is None and isinstance(data, pd.DataFrame):
         reading = _summary_reading(data)
-    pub = published().get(sector)
-    cats = [c for c in CATEGORIES if c in stats or (pub is not None and c in pub.shares)]
+    pub = _reference(sector, reference)
+    cats = [*stats, *(c for c in (pub.shares if pub is not None else ()) if c not in stats)]
+    # the report's categories in the report's order; a sector's own categories after them, as found
+    cats.sort(key=lambda c: CATEGORIES.index(c) if c in CATEGORIES else len(CATEGORIES))
     positions = {c: len(cats) - 1 - i for i, c in enumerate(cats)}  # first category on top
     boxes = [
         {
@@ -387,7 +403,8 @@ def share_distributions(
     ax.set_ylim(-0.6, len(cats) - 0.4)
     ax.set_xlabel(f"share of the sector's total potential in {year} (%)\nbox 25-75%, whiskers 5-95%")
     ax.set_title(f"{sector}: shares {year}{_reading_note(reading)}")
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    if ax.get_legend_handles_labels()[0]:  # nothing to label without published shares
+        ax.legend(loc="lower right", frameon=False, fontsize="small")
     return _finish(ax)
 
 
