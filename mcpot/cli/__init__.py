@@ -22,7 +22,7 @@ from mcpot.engine.sampling import BLOCK, DESIGNS
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
 from mcpot.model.overrides import apply_overrides
-from mcpot.model.priors import SECTORS, load_priors
+from mcpot.model.priors import available_sectors, load_priors
 from mcpot.model.space import ParameterSpace
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -39,13 +39,26 @@ def command(name: str):
 
 
 def sector_list(text: str) -> tuple[str, ...]:
+    """``--sectors a,b``; each must have a prior file in ``--priors`` (checked once the priors are read)."""
     sectors = tuple(s.strip() for s in text.split(",") if s.strip())
-    unknown = [s for s in sectors if s not in SECTORS]
-    if unknown or not sectors:
-        raise argparse.ArgumentTypeError(
-            f"unknown sector {', '.join(unknown) or text!r}; choose from {', '.join(SECTORS)}"
-        )
+    if not sectors:
+        raise argparse.ArgumentTypeError(f"no sector named in {text!r}")
     return sectors
+
+
+def resolve_sectors(args: argparse.Namespace) -> None:
+    """Default ``--sectors``: every sector with a prior file in ``--priors``; unknown names fail here."""
+    if not hasattr(args, "sectors"):
+        return
+    available = available_sectors(getattr(args, "priors", None))
+    if args.sectors is None:
+        args.sectors = available
+    unknown = [s for s in args.sectors if s not in available]
+    if unknown:
+        where = getattr(args, "priors", None) or "the bundled priors"
+        raise McpotError(
+            f"--sectors: unknown sector {', '.join(unknown)} in {where}; choose from {', '.join(available)}"
+        )
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -53,8 +66,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sectors",
         type=sector_list,
-        default=SECTORS,
-        help="comma-separated sectors (default: all three)",
+        default=None,
+        help="comma-separated sectors (default: every <sector>.toml in --priors)",
     )
     p.add_argument(
         "--priors",
@@ -125,6 +138,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     space = load_space(args)
     rep = reproduce(space)
+    missing = [s for s in args.sectors if s not in set(rep.comparison.sector)]
+    if missing:
+        print(
+            f"{', '.join(missing)}: no published figures ([reference] in the prior file): nothing to compare",
+            file=sys.stderr if args.json else sys.stdout,
+        )
     if args.json:
         cols = ["sector", "quantity", "year", "category", "model", "report"]
         records = rep.comparison[cols].astype(object).where(rep.comparison[cols].notna(), None)
@@ -168,14 +187,18 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 @command("fit-central")
 def cmd_fit_central(args: argparse.Namespace) -> int:
     from mcpot.model.central import fit_central
-    from mcpot.model.reference import published
+    from mcpot.model.priors import published
 
-    pub = published()
     print(
         "Central alpha and RF per category fitted to the published figures (report reading;\n"
         "K0, K_max, S, beta at their prior medians; RF in Mt CO2/yr, ER in Mt CO2/yr)"
     )
-    for sector, sp in load_priors(args.priors, args.sectors).items():
+    priors = load_priors(args.priors, args.sectors)
+    pub = published(priors)
+    for sector, sp in priors.items():
+        if sector not in pub:
+            print(f"\n{sector}: no published figures ([reference] in its prior file): nothing to fit")
+            continue
         table = fit_central(sp, pub[sector], k_mid=args.k_mid, reg=args.reg)
         print(f"\n{sector}\n{table.round(3).to_string(index=False)}")
     return 0
@@ -229,17 +252,18 @@ def print_run(result) -> None:
     head = f"{'sector':<14}{'total 2025':>26}{'total 2030':>26}{'total 2035':>26}"
     print(head + f"{'band low (2025)':>26}{'band high (2035)':>26}  P(band in report's)")
     for sector in cfg.sectors:
-        band = claims[(claims.sector == sector) & (claims.quantity == "band")].iloc[0]
+        band = claims[(claims.sector == sector) & (claims.quantity == "band")]
+        claim = "  no published band"
+        if len(band):
+            claim = (
+                f"  {band.probability.iloc[0]:.3f} ({band.claim.iloc[0].removeprefix('band within the ')})"
+            )
         cells = [_interval(w, f"{sector}.total.{y}", 1, " ") for y in (2025, 2030, 2035)]
         cells += [
             _interval(w, f"{sector}.band_low.2025", 100, "%"),
             _interval(w, f"{sector}.band_high.2035", 100, "%"),
         ]
-        print(
-            f"{sector:<14}"
-            + "".join(f"{c:>26}" for c in cells)
-            + f"  {band.probability:.3f} ({band.claim.removeprefix('band within the ')})"
-        )
+        print(f"{sector:<14}" + "".join(f"{c:>26}" for c in cells) + claim)
     if result.run_dir is not None:
         print(f"\nrun folder: {result.run_dir}  (summary.csv, claims.csv, diagnostics.csv, manifest.json)")
 
@@ -424,11 +448,15 @@ def cmd_stress(args: argparse.Namespace) -> int:
                         f"{r.output.split('.', 1)[1]} {k * r.p50:.1f} [{k * r.p5:.1f}, {k * r.p95:.1f}] "
                         f"({k * r.p50_change:+.1f})"
                     )
-            p = claims.loc[(sc.name, sector)]
+            p = claims.loc[(sc.name, sector)] if (sc.name, sector) in claims.index else None
             print(
                 f"  {sector:<14} "
                 + "; ".join(cells)
-                + f"; P(band in report's) {p.probability:.2f} ({p.probability_change:+.2f})"
+                + (
+                    f"; P(band in report's) {p.probability:.2f} ({p.probability_change:+.2f})"
+                    if p is not None
+                    else ""
+                )
             )
     if args.compare_priors:
         cmp = compare_priors(
@@ -623,7 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sampling_options(p, samples=20_000)
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
-    p.add_argument("--sectors", type=sector_list, default=SECTORS)
+    p.add_argument("--sectors", type=sector_list, default=None)
     p.add_argument("--priors", metavar="DIR", default=None)
     p.add_argument("--k-mid", type=float, default=0.5, help="adoption midpoint of the logistic")
     p.add_argument("--reg", type=float, default=0.01, help="weight pulling alpha to -beta*k_mid")
@@ -635,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pd.set_option("display.width", 160)
     try:
+        resolve_sectors(args)
         return COMMANDS[args.command](args)
     except McpotError as exc:
         print(f"mcpot: error: {exc}", file=sys.stderr)

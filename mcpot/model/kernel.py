@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The report's four technology categories; a sector's own list is its prior file's (SectorPriors.categories).
 CATEGORIES: tuple[str, ...] = (
     "energy_management",
     "automatic_control",
@@ -300,7 +301,7 @@ def interpolation_weights(known_years, years) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SectorParams:
-    """Model inputs of one sector for N samples; arrays ``[N, C]`` over :data:`CATEGORIES`.
+    """Model inputs of one sector for N samples; arrays ``[N, C]`` over the sector's C categories.
 
     Attributes
     ----------
@@ -324,6 +325,8 @@ class SectorParams:
     overlap : numpy.ndarray, optional
         ``[N]`` fraction of energy management's potential double counted with the other
         categories; used by readings with ``overlap=True``.
+    overlap_category : int
+        Index of energy management among the C categories (the category ``overlap`` applies to).
     """
 
     K0: np.ndarray
@@ -337,6 +340,7 @@ class SectorParams:
     production: np.ndarray | None = None
     production_years: tuple[int, ...] = ()
     overlap: np.ndarray | None = None
+    overlap_category: int = 0
 
 
 @dataclass(frozen=True)
@@ -403,7 +407,7 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
     if r.production:
         out *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
     if r.overlap:
-        out[:, CATEGORIES.index("energy_management"), :] *= (1.0 - p.overlap)[:, None]
+        out[:, p.overlap_category, :] *= (1.0 - p.overlap)[:, None]
     return out
 
 

@@ -31,8 +31,8 @@ from matplotlib.figure import Figure
 from mcpot.engine import runs
 from mcpot.errors import McpotError
 from mcpot.model.kernel import get_reading
-from mcpot.model.priors import Prior, SectorPriors, load_priors
-from mcpot.model.reference import published
+from mcpot.model.priors import Prior, SectorPriors, load_priors, published
+from mcpot.model.reference import Published
 from mcpot.report import plots
 
 __all__ = ["render_report", "write_report"]
@@ -198,13 +198,13 @@ def _reading_section(manifest: dict) -> str:
     )
 
 
-def _key_results(summary: pd.DataFrame) -> str:
-    pub = published()
+def _key_results(summary: pd.DataFrame, pub: dict[str, Published]) -> str:
     wide = summary.pivot_table(index="output", columns="statistic", values="value", aggfunc="first")
     se = summary[summary["statistic"] == "p50"].set_index("output")["mc_se"]
     rows = []
     for sector in dict.fromkeys(summary["sector"]):
-        totals, band = (pub[sector].totals, pub[sector].band) if sector in pub else ({}, (np.nan, np.nan))
+        totals, band = (pub[sector].totals, pub[sector].band) if sector in pub else ({}, None)
+        band = band or (np.nan, np.nan)
         items = [(f"total {y}", f"{sector}.total.{y}", totals.get(y, np.nan), False) for y in TOTAL_YEARS]
         items += [
             ("band low (2025)", f"{sector}.band_low.2025", band[0], True),
@@ -262,22 +262,23 @@ def _claims(claims: pd.DataFrame) -> str:
     )
 
 
-def _sector_figures(summary: pd.DataFrame, histograms, reading: str) -> str:
+def _sector_figures(summary: pd.DataFrame, histograms, reading: str, pub: dict[str, Published]) -> str:
     parts = ['<h2 id="figures">Figures</h2>']
     for sector in dict.fromkeys(summary["sector"]):
 
         def draw(fig: Figure, sector: str = sector) -> None:
             ax = fig.subplots(1, 3, width_ratios=(1.0, 1.0, 1.05))
-            plots.fan_chart(summary, sector, ax=ax[0])
+            ref = pub.get(sector)
+            plots.fan_chart(summary, sector, ax=ax[0], reference=ref)
             if histograms is not None:
-                plots.band_distribution(histograms, sector, ax=ax[1], reading=reading)
-                plots.share_distributions(histograms, sector, ax=ax[2], reading=reading)
+                plots.band_distribution(histograms, sector, ax=ax[1], reading=reading, reference=ref)
+                plots.share_distributions(histograms, sector, ax=ax[2], reading=reading, reference=ref)
             else:
                 ax[1].set_axis_off()
                 ax[1].text(
                     0.5, 0.5, "no histograms.npz in the run folder", ha="center", transform=ax[1].transAxes
                 )
-                plots.share_distributions(summary, sector, ax=ax[2], reading=reading)
+                plots.share_distributions(summary, sector, ax=ax[2], reading=reading, reference=ref)
 
         caption = (
             f"{sector}: total potential over time (median, 50% and 90% intervals, Mt CO2/yr); "
@@ -289,7 +290,7 @@ def _sector_figures(summary: pd.DataFrame, histograms, reading: str) -> str:
 
 
 def _denominators(priors: dict[str, SectorPriors]) -> str:
-    pub = published()
+    pub = published(priors)
     rows = []
     for sector, sp in priors.items():
         if sector not in pub:
@@ -689,11 +690,11 @@ def render_report(run_dir: str | Path) -> str:
     )
     body.append(_reading_section(manifest))
     if summary is not None:
-        body.append(_key_results(summary))
+        body.append(_key_results(summary, published(priors)))
     if claims is not None:
         body.append(_claims(claims))
     if summary is not None:
-        body.append(_sector_figures(summary, _histograms(run_dir), reading))
+        body.append(_sector_figures(summary, _histograms(run_dir), reading, published(priors)))
         body.append(_denominators(priors))
         if diagnostics is not None:
             body.append(_diagnostics(diagnostics))

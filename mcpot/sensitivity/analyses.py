@@ -10,7 +10,7 @@ import functools
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from mcpot.engine.evaluate import check_backend, evaluate_rows
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
 from mcpot.model.overrides import apply_overrides
-from mcpot.model.priors import SECTORS, load_priors
+from mcpot.model.priors import available_sectors, load_priors
 from mcpot.sensitivity import morris, sobol
 from mcpot.sensitivity.sector import (
     GROUPINGS,
@@ -65,7 +65,7 @@ class SensitivityConfig:
         ``--set`` overrides applied to the priors.
     """
 
-    sectors: tuple[str, ...] = SECTORS
+    sectors: tuple[str, ...] = field(default_factory=available_sectors)
     samples: int = 2**12
     seed: int | None = None
     readings: tuple[str, ...] = ("report",)

@@ -59,8 +59,8 @@ from scipy.special import logsumexp, ndtri
 from mcpot.engine.sampling import apply_copula, copula_factor
 from mcpot.errors import McpotError
 from mcpot.model import distributions
-from mcpot.model.kernel import CATEGORIES
-from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.priors import published
+from mcpot.model.reference import SHARE_YEAR
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 Simulator = Callable[[np.ndarray], np.ndarray]
@@ -901,10 +901,10 @@ def report_targets(space: ParameterSpace) -> pd.Series:
     out: the model has no such output.
     """
     values: dict[str, float] = {}
-    for sector, pub in published().items():
+    for sector, pub in published(space.sectors).items():
         if sector not in space.sectors:
             continue
         values |= {f"{sector}.total.{y}": v for y, v in pub.totals.items()}
-        included = dict(zip(CATEGORIES, space.sectors[sector].included, strict=True))
+        included = dict(zip(space.sectors[sector].categories, space.sectors[sector].included, strict=True))
         values |= {f"{sector}.share.{c}.{SHARE_YEAR}": v for c, v in pub.shares.items() if included[c]}
     return pd.Series(values, name="report")

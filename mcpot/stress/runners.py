@@ -19,6 +19,7 @@ import pandas as pd
 
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig
+from mcpot.errors import McpotError
 from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import load_priors
 from mcpot.stress.compare import key_outputs
@@ -84,6 +85,10 @@ def run_calibrate(
     for i, sector in enumerate(base.sectors):
         space = ParameterSpace({sector: priors[sector]}, base.reading)
         targets = calibration.report_targets(space)
+        if targets.empty:
+            raise McpotError(
+                f"{sector}: no published figures ([reference] in its prior file) to calibrate against"
+            )
         simulate = calibration.model_simulator(space, list(targets.index), horizon=base.horizon)
         post = calibration.smc_mcmc(
             simulate,
