@@ -42,6 +42,11 @@ from scipy.stats import t as student_t
 
 from ..errors import McpotError
 from . import sobol
+from .checks import _as_outputs, _check_conf_level, _check_finite, _check_power_of_two, _check_seed, _labels
+from .sobol.analysis import _inputs, _run
+from .sobol.design import _group_names
+from .sobol.estimators import _point_estimates, _split
+from .sobol.indices import _pairs_to_square, _readonly
 
 __all__ = [
     "ReplicateConvergence",
@@ -73,7 +78,7 @@ def replicate_seeds(seed: int, replicates: int) -> tuple[int, ...]:
     tuple of int
         ``R`` non-negative 63-bit seeds; entry ``r`` depends only on ``seed`` and ``r``.
     """
-    seed = sobol._check_seed(seed)
+    seed = _check_seed(seed)
     return tuple(
         int(np.random.SeedSequence(seed, spawn_key=(_STREAM, r)).generate_state(1, np.uint64)[0] >> 1)
         for r in range(replicates)
@@ -143,7 +148,7 @@ def _per_replicate(n_total: object, replicates: int) -> int:
         raise McpotError(
             f"n (total base points) must be a multiple of replicates={replicates}, got {n_total!r}"
         )
-    return sobol._check_power_of_two(int(n_total) // replicates, "n / replicates (base points per replicate)")
+    return _check_power_of_two(int(n_total) // replicates, "n / replicates (base points per replicate)")
 
 
 def replicate_design(
@@ -241,9 +246,9 @@ class ReplicateIndices:
     def __post_init__(self) -> None:
         """Make every array read-only."""
         for key in ("S1", "S1_conf", "S1_replicates", "ST", "ST_conf", "ST_replicates"):
-            object.__setattr__(self, key, sobol._readonly(getattr(self, key)))
+            object.__setattr__(self, key, _readonly(getattr(self, key)))
         for key in ("S2", "S2_conf", "S2_replicates"):
-            object.__setattr__(self, key, sobol._readonly(getattr(self, key)))
+            object.__setattr__(self, key, _readonly(getattr(self, key)))
 
 
 def _t_interval(reps: np.ndarray, conf_level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -293,25 +298,23 @@ def replicate_indices(
     ValueError
         If ``Y`` does not have the design's number of rows.
     """
-    conf_level = sobol._check_conf_level(conf_level)
+    conf_level = _check_conf_level(conf_level)
     d, n, rows, R = design.d, design.n, design.rows, design.replicates
-    unique = sobol._group_names(d, design._groups)
+    unique = _group_names(d, design._groups)
     g = d if unique is None else len(unique)
-    Y = sobol._as_outputs(Y)
+    Y = _as_outputs(Y)
     if Y.shape[0] != R * rows:
         raise ValueError(f"Y has {Y.shape[0]} rows but the design has {R} replicates x {rows} rows")
-    labels = tuple(unique) if unique is not None else sobol._labels(names, d, "x", "parameter names")
-    outs = sobol._labels(outputs, Y.shape[1], "y", "output names")
-    sobol._check_finite(Y, outs)
+    labels = tuple(unique) if unique is not None else _labels(names, d, "x", "parameter names")
+    outs = _labels(outputs, Y.shape[1], "y", "output names")
+    _check_finite(Y, outs)
     s1, st, s2 = [], [], []
     for r in range(R):
-        e1, et, e2 = sobol._point_estimates(
-            sobol._split(Y[r * rows : (r + 1) * rows], n, g, design.second_order)
-        )
+        e1, et, e2 = _point_estimates(_split(Y[r * rows : (r + 1) * rows], n, g, design.second_order))
         s1.append(e1)
         st.append(et)
         if e2 is not None:
-            s2.append(sobol._pairs_to_square(e2, g))
+            s2.append(_pairs_to_square(e2, g))
     S1r, STr = np.stack(s1), np.stack(st)
     S1, S1_conf = _t_interval(S1r, conf_level)
     ST, ST_conf = _t_interval(STr, conf_level)
@@ -376,14 +379,14 @@ def analyze_replicates(
     Other parameters as in :func:`replicate_design`, :func:`replicate_indices` and
     :func:`mcpot.sobol.analyze`.
     """
-    outs = sobol._labels(outputs, None, "y", "output names")
-    params = sobol._labels(names, d, "x", "parameter names")
+    outs = _labels(outputs, None, "y", "output names")
+    params = _labels(names, d, "x", "parameter names")
     design = replicate_design(
         d, n, replicates=replicates, second_order=second_order, seed=seed, groups=groups
     )
-    X = sobol._inputs(ppf, design.U)
-    Y = sobol._run(f, X, evaluate, len(outs))
-    sobol._check_finite(Y, outs, X, params)
+    X = _inputs(ppf, design.U)
+    Y = _run(f, X, evaluate, len(outs))
+    _check_finite(Y, outs, X, params)
     return replicate_indices(
         Y,
         design,
@@ -455,8 +458,8 @@ def converge_replicates(
     """
     if not float(target_ci) > 0.0:
         raise McpotError(f"target_ci must be positive, got {target_ci!r}")
-    outs = sobol._labels(outputs, None, "y", "output names")
-    params = sobol._labels(names, d, "x", "parameter names")
+    outs = _labels(outputs, None, "y", "output names")
+    params = _labels(names, d, "x", "parameter names")
     R = _check_replicates(replicates)
     n = _per_replicate(n_start, R)
     g = None if groups is None else [str(x) for x in groups]
@@ -473,16 +476,16 @@ def converge_replicates(
     history: list[tuple[int, int, float]] = []
     while True:
         design = replicate_design(d, R * n, replicates=R, second_order=second_order, seed=seed, groups=g)
-        X = sobol._inputs(ppf, design.U)
+        X = _inputs(ppf, design.U)
         rows = design.rows
         parts = []
         for r in range(R):
             Xr = X[r * rows : (r + 1) * rows]
             done = 0 if Y_old is None else Y_old[r].shape[0]
-            new = sobol._run(f, Xr[done:], evaluate, len(outs))
+            new = _run(f, Xr[done:], evaluate, len(outs))
             parts.append(new if Y_old is None else np.vstack([Y_old[r], new]))
         Y = np.vstack(parts)
-        sobol._check_finite(Y, outs, X, params)
+        _check_finite(Y, outs, X, params)
         res = replicate_indices(Y, design, conf_level=conf_level, names=params, outputs=outs)
         widest = float(np.max(np.stack([res.S1_conf, res.ST_conf])))
         history.append((R * n, Y.shape[0], widest))
