@@ -126,6 +126,10 @@ def figures_reproduce(samples: int = 0, seed: int = SEED, jobs: int = -1) -> Fig
             out[f"reproduce.{r.sector}.{r.quantity}"] = (100 * r.model, 0.0)
         if r.quantity == "total":
             out[f"reproduce.{r.sector}.total.{r.year}.rel_diff"] = (100 * r.rel_diff, 0.0)
+    totals = rep.comparison[rep.comparison.quantity == "total"]
+    shares = rep.comparison[rep.comparison.quantity == "share"]
+    out["reproduce.max_total_rel_diff"] = (100 * float(totals.rel_diff.abs().max()), 0.0)
+    out["reproduce.max_share_diff"] = (100 * float(shares["diff"].abs().max()), 0.0)
     for r in rep.denominators.itertuples():
         for col in ("implied_by_report", "prior_median", "prior_p05", "prior_p95"):
             out[f"reproduce.{r.sector}.emissions.{r.year}.{col}"] = (float(getattr(r, col)), 0.0)
