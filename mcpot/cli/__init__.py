@@ -481,40 +481,70 @@ def cmd_stress(args: argparse.Namespace) -> int:
 @command("calibrate")
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from mcpot.report.figures import prior_posterior_figures
-    from mcpot.stress.runners import run_calibrate
+    from mcpot.stress.calibration import run_calibrate
 
     res = run_calibrate(
         run_config(args, samples=2),
         particles=args.particles,
         max_simulations=args.max_simulations,
         target_epsilon=args.epsilon,
+        replicates=args.replicates,
+        min_acceptance=args.min_acceptance,
+        move_failure=args.move_failure,
+        pilot=args.pilot,
+        confidence=args.confidence,
         priors_dir=args.priors,
         out_dir=args.out,
         figures=prior_posterior_figures,
     )
     print(
         f"Priors conditioned on the report's totals and 2035 shares (ABC, replenishment SMC; reading "
-        f"{args.reading}; distance: relative differences, Euclidean)"
+        f"{args.reading}; distance: relative differences, Euclidean; {args.replicates} independent "
+        f"populations of {args.particles} particles, {args.max_simulations:,} model runs each)"
     )
-    for f in res.fit.itertuples():
-        c = res.constraint[res.constraint.sector == f.sector]
-        tight = c[c.width_ratio < 0.5].sort_values("width_ratio")
-        free = c[c.width_ratio > 0.9]
-        print(f"\n{f.sector}: epsilon {f.epsilon:.3f} after {f.simulations:,} simulations ({f.stop_reason})")
-        print(
-            "  constrained (posterior/prior 90% width): "
-            + (
-                ", ".join(f"{r.input.split('.', 1)[1]} {r.width_ratio:.2f}" for r in tight.itertuples())
-                or "none"
-            )
-        )
-        print(f"  left free (ratio > 0.9): {len(free)} of {len(c)} inputs")
-        p = res.predictive[(res.predictive.sector == f.sector) & res.predictive.output.str.contains("band")]
-        for r in p.itertuples():
-            interval = f"{100 * r.p50:5.1f}% [{100 * r.p5:.1f}, {100 * r.p95:.1f}]"
-            print(f"  {r.distribution:<9} {r.output:<28} {interval}")
+    for sector, fit in res.fit.groupby("sector", sort=False):
+        print_calibration(res, sector, fit, args)
     _where(res.run_dir)
     return 0
+
+
+def print_calibration(res, sector: str, fit, args: argparse.Namespace) -> None:
+    """One sector of ``mcpot calibrate``: feasibility, how far each population got, verdicts, bands."""
+    pilot = res.pilot[res.pilot.sector == sector]
+    quantiles = ", ".join(f"{100 * r.probability:g}% {r.distance:.3g}" for r in pilot.itertuples())
+    p0 = pilot.iloc[0]
+    print(
+        f"\n{sector}: target epsilon {args.epsilon:g}; prior pilot of {p0.draws:,} draws: distance "
+        f"quantiles {quantiles}; {p0.within_target} within the target ({100 * p0.fraction:.3g}%)"
+    )
+    for f in fit.itertuples():
+        print(
+            f"  population {f.replicate}: epsilon {f.epsilon:.4f} after {f.simulations:,} runs, "
+            f"{f.stop} ({f.stop_reason}); acceptance {f.acceptance_rate:.3g}, effective sample "
+            f"{f.ess:.0f} of {args.particles} ({f.unique} distinct)"
+        )
+    if not fit.reached.all():
+        print(
+            f"  TARGET NOT REACHED: epsilon {fit.epsilon.max():.4f} > {args.epsilon:g} in "
+            f"{int((~fit.reached).sum())} of {len(fit)} populations; the posterior is that of the larger "
+            "tolerance (raise --max-simulations or --epsilon)"
+        )
+    c = res.constraint[res.constraint.sector == sector]
+    print(
+        f"  verdicts (posterior/prior 90% width < 0.5, decided by a {100 * args.confidence:g}% interval "
+        f"over {c.replicates.iloc[0]} populations; effective sample per input, median {c.ess.median():.0f}):"
+    )
+    for verdict, rows in c.groupby("verdict", sort=False):
+        items = [
+            f"{r.input.split('.', 1)[1]} {r.width_ratio:.2f} "
+            f"[{r.width_ratio_low:.2f}, {r.width_ratio_high:.2f}]"
+            for r in rows.itertuples()
+        ]
+        print(f"    {verdict} ({len(rows)}): " + ", ".join(items))
+    p = res.predictive[(res.predictive.sector == sector) & res.predictive.output.str.contains("band")]
+    for r in p.itertuples():
+        interval = f"{100 * r.p50:5.1f}% [{100 * r.p5:.1f}, {100 * r.p95:.1f}]"
+        print(f"  {r.distribution:<9} {r.output:<28} {interval}  (fraction of sector emissions)")
 
 
 @command("discover")
@@ -638,6 +668,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-simulations", type=positive_int, default=200_000, help="model runs per sector (200000)"
     )
     p.add_argument("--epsilon", type=float, default=0.05, help="target tolerance of the distance (0.05)")
+    p.add_argument(
+        "--replicates",
+        type=positive_int,
+        default=8,
+        help="independent populations per sector, each with the full --max-simulations, run on --jobs "
+        "threads (8; >= 2): their scatter gives the verdicts' intervals",
+    )
+    p.add_argument(
+        "--confidence",
+        type=float,
+        default=0.99,
+        help="level of the intervals that decide constrained / not constrained / undecided (0.99)",
+    )
+    p.add_argument(
+        "--min-acceptance",
+        type=float,
+        default=0.0,
+        help="stop when the MCMC acceptance falls below this fraction (default 0: budget or target only)",
+    )
+    p.add_argument(
+        "--move-failure",
+        type=float,
+        default=0.05,
+        help="probability that a particle is never moved in a generation; sets the MCMC sweeps (0.05)",
+    )
+    p.add_argument(
+        "--pilot", type=positive_int, default=20_000, help="prior draws of the feasibility pilot (20000)"
+    )
     # ABC draws its own particles: the RunConfig fields it does not use get fixed values
     p.set_defaults(samples=2, design="lhs", horizon=2035, tolerance=0.10)
 
