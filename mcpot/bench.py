@@ -13,6 +13,7 @@ Nothing here is a test: it prints what it measures. Sections:
 from __future__ import annotations
 
 import math
+import statistics
 import subprocess
 import sys
 import threading
@@ -176,8 +177,21 @@ class _UnitModel:
         return self.model(self.model.ppf(U))
 
 
+def bench_startup(runs: int = 5) -> dict[str, float]:
+    """Wall time (s) of ``python -m mcpot --help`` in a fresh interpreter: median and range of ``runs``."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mcpot", "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
+
+
 def main(quick: bool = False, sobol: bool = True) -> None:
     """Print every section; ``quick`` skips 10^7 samples."""
+    st = bench_startup()
+    print("start-up (python -m mcpot --help in a subprocess, 5 runs)")
+    print(f"  median {st['median_s']:.2f} s (range {st['min_s']:.2f}-{st['max_s']:.2f} s; target < 0.5 s)")
     k = bench_kernel()
     print("kernel (equations 1-2, 200,000 samples x 4 categories x 14 years)")
     print(f"  throughput            {k['throughput']:.3e} sample-category-years/s")

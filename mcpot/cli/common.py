@@ -6,9 +6,8 @@ import argparse
 import math
 from collections.abc import Callable
 
-from mcpot.engine.sampling import BLOCK, DESIGNS
+from mcpot.cli.choices import BLOCK, DESIGNS, READINGS
 from mcpot.errors import McpotError
-from mcpot.model.kernel import READINGS
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mcpot._version import __version__
+from mcpot.cli.choices import READINGS
 from mcpot.cli.common import (
     add_engine_options,
     add_model_options,
@@ -13,7 +14,6 @@ from mcpot.cli.common import (
     positive_int,
     sector_list,
 )
-from mcpot.model.kernel import READINGS
 
 
 def build_parser() -> argparse.ArgumentParser:
