@@ -33,10 +33,11 @@ source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-n
 exclude_patterns = ["_build", "README.md", "_generated/priors*.md", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 
-# API reference: autosummary discovers the modules of each subpackage (:recursive:)
+# API reference: autosummary discovers the modules of each subpackage (:recursive:); a package page
+# lists its modules, a module page documents its members (re-exports are documented where defined)
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_default_options = {"show-inheritance": False}  # members: see _templates/autosummary/module.rst
 autodoc_typehints = "none"  # numpydoc writes the types from the docstrings
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
