@@ -110,6 +110,13 @@ def test_calibration_narrows_to_the_report(tmp_path):
     assert summary["target_epsilon"] == 0.1 and summary["replicates"] == 2
     assert summary["epsilon_reached"] == pytest.approx(res.fit.epsilon.max())
     assert 0 <= summary["pilot_fraction_within_target"] <= 1
+    from mcpot.report.html import write_report
+
+    html = write_report(res.run_dir).read_text(encoding="utf-8")
+    assert 'id="calibration"' in html and "why it stopped" in html and "epsilon reached" in html
+    assert f"{res.fit.epsilon.iloc[0]:.4f}" in html  # the tolerance each population reached
+    verdict = res.constraint.set_index("input").verdict["cement.automatic_control.RF"]
+    assert f"<td>{verdict}</td>" in html
 
 
 def test_discovery_finds_the_dominant_input(capsys):

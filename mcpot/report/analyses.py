@@ -195,16 +195,7 @@ def _stress(run_dir: Path) -> str:
         )
     constraint = _read_csv(run_dir, "constraint.csv")
     if constraint is not None:
-        tight = constraint.sort_values("width_ratio").groupby("sector", sort=False).head(6)
-        rows = [(r.sector, r.input, _fmt(r.width_ratio, 2), _fmt(r.sd_ratio, 2)) for r in tight.itertuples()]
-        figs = "".join(_png_file(p) for p in sorted(run_dir.glob("prior_posterior-*.png")))
-        parts.append(
-            '<h3 id="calibration">Calibration to the published figures</h3>'
-            "<p>Posterior/prior ratio of 90% interval widths and sds: below 0.5, the published figures "
-            "constrain the input; near 1, they leave it free.</p>"
-            + _table(["sector", "input", "width ratio", "sd ratio"], rows, (2, 3))
-            + figs
-        )
+        parts.append(_calibration(run_dir, constraint))
     rules = _read_csv(run_dir, "tree_rules.csv")
     if rules is not None:
         manifest = runs.read_manifest(run_dir)
@@ -215,6 +206,60 @@ def _stress(run_dir: Path) -> str:
             + _table(["decision-tree rule", "coverage", "density"], rows, (1, 2))
         )
     return '<h2 id="stress">Stress tests</h2>' + "".join(parts) if parts else ""
+
+
+def _calibration(run_dir: Path, constraint: pd.DataFrame) -> str:
+    """How far each population got (``fit.csv``, ``pilot.csv``) and a verdict per input with its interval."""
+    fit, pilot = _read_csv(run_dir, "fit.csv"), _read_csv(run_dir, "pilot.csv")
+    stop = ""
+    if fit is not None:
+        rows = [
+            (r.sector, r.replicate, _fmt(r.target_epsilon, 3), _fmt(r.epsilon, 4), r.stop_reason,
+             f"{r.simulations:,}", _fmt(r.acceptance_rate, 3), _fmt(r.ess, 0), r.unique)
+            for r in fit.itertuples()
+        ]  # fmt: skip
+        missed = fit[~fit.reached.astype(bool)]
+        warning = (
+            f"<p><strong>Target not reached</strong> in {len(missed)} of {len(fit)} populations "
+            f"({', '.join(sorted(set(missed.sector)))}): their posterior is that of the larger tolerance.</p>"
+            if len(missed)
+            else "<p>Every population reached its target tolerance.</p>"
+        )
+        stop = warning + _table(
+            ["sector", "population", "target epsilon", "epsilon reached", "why it stopped", "model runs",
+             "acceptance", "effective sample", "distinct particles"],
+            rows, (2, 3, 5, 6, 7, 8),
+        )  # fmt: skip
+    if pilot is not None:
+        first = pilot.groupby("sector", sort=False).first()
+        stop += (
+            "<p>Feasibility (prior pilot): "
+            + "; ".join(
+                f"{_esc(sector)}: {r.within_target:,} of {r.draws:,} prior draws within the target"
+                for sector, r in first.iterrows()
+            )
+            + ".</p>"
+        )
+    has_ci = "width_ratio_low" in constraint
+    ranked = constraint.sort_values("width_ratio").groupby("sector", sort=False).head(8)
+    rows = [
+        (r.sector, r.input, _fmt(r.width_ratio, 2)
+         + (f" [{_fmt(r.width_ratio_low, 2)}, {_fmt(r.width_ratio_high, 2)}]" if has_ci else ""),
+         _fmt(r.sd_ratio, 2), getattr(r, "verdict", ""))
+        for r in ranked.itertuples()
+    ]  # fmt: skip
+    n_rep = int(constraint.replicates.iloc[0]) if "replicates" in constraint else None
+    figs = "".join(_png_file(p) for p in sorted(run_dir.glob("prior_posterior-*.png")))
+    return (
+        '<h3 id="calibration">Calibration to the published figures</h3>'
+        + stop
+        + "<p>Posterior/prior ratio of 90% interval widths (with its Monte Carlo interval"
+        + (f" from {n_rep} independent populations" if n_rep else "")
+        + ") and of sds. An input is <em>constrained</em> only if the whole interval lies below 0.5, "
+        "<em>not constrained</em> if it lies above, <em>undecided</em> otherwise.</p>"
+        + _table(["sector", "input", "width ratio [interval]", "sd ratio", "verdict"], rows, (3,))
+        + figs
+    )
 
 
 # ----------------------------------------------------------------------------- priors and manifest
