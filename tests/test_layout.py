@@ -22,6 +22,7 @@ LAYERS = {
     "report": 4,
     "cli": 5,
     "bench": 4,
+    "docs_figures": 4,
     "__main__": 6,
     "__init__": 6,
 }
