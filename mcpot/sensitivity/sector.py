@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mcpot.errors import McpotError
 from mcpot.model.kernel import SCENARIO_YEARS, model_years
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
 from mcpot.sensitivity import morris, sobol
+from mcpot.sensitivity.checks import Ppf
+from mcpot.sensitivity.sobol.dependent import CopulaPpf, dependent_sets, merge_groups
 
 GROUPINGS: tuple[str, ...] = ("parameter", "category", "kind")
 KIND_LABELS = {"E": "emissions", "Q": "production", "RA": "RF", "EF": "RF"}
@@ -99,10 +102,55 @@ class SectorModel:
                 Y[rows] = evaluate(space, X[np.ix_(rows, cols)], self.horizon, space.reading)[:, pick]
         return Y
 
+    def rank_correlation(self) -> np.ndarray:
+        """Spearman rank correlations ``[D, D]`` of the inputs, from the priors' ``[[correlation]]``.
+
+        Entries naming an input that is not free under these readings are left out.
+        """
+        R = np.eye(self.dim)
+        index = {n: i for i, n in enumerate(self.names)}
+        pairs = dict.fromkeys(c for s in self.spaces for sp in s.sectors.values() for c in sp.correlations)
+        for a, b, rho in pairs:
+            if a in index and b in index:
+                R[index[a], index[b]] = R[index[b], index[a]] = rho
+        return R
+
+    @property
+    def dependent_sets(self) -> list[tuple[int, ...]]:
+        """Connected sets of correlated inputs (column indices); empty for independent priors."""
+        return dependent_sets(self.rank_correlation())
+
+    @property
+    def sobol_ppf(self) -> Ppf:
+        """Unit cube -> inputs for Sobol designs: :meth:`ppf` behind the priors' Gaussian copula, if any.
+
+        Raises
+        ------
+        McpotError
+            If the ``[[correlation]]`` entries do not form a positive-definite matrix.
+        """
+        if not self.dependent_sets:
+            return self.ppf
+        try:
+            return CopulaPpf(self.ppf, self.rank_correlation())
+        except ValueError as err:
+            sector = next(iter(self.spaces[0].sectors))
+            raise McpotError(f"{sector} priors: {err}") from None
+
     def group_labels(self, grouping: str) -> list[str] | None:
-        """Group of each input: by technology ``category`` or by ``kind`` of parameter."""
+        """Group of each input: by technology ``category`` or by ``kind`` of parameter.
+
+        For ``parameter``: None (one factor per input) unless some inputs are correlated; then each
+        dependent set is one group named ``sector.a+b`` and the other inputs keep their names. In every
+        grouping the groups a dependent set spans are merged (:func:`merge_groups`), so that the
+        groups stay independent of each other.
+        """
+        sets = self.dependent_sets
         if grouping == "parameter":
-            return None
+            if not sets:
+                return None
+            merged = merge_groups(self.names, sets)
+            return [_dependent_label(x) if "+" in x else x for x in merged]
         priors = {n: p for s in self.spaces for n, p in s.all_priors.items()}
         labels = []
         for name in self.names:
@@ -112,7 +160,13 @@ class SectorModel:
                 labels.append(priors[name].category or KIND_LABELS.get(priors[name].kind, priors[name].kind))
             else:
                 labels.append(KIND_LABELS.get(priors[name].kind, priors[name].kind))
-        return labels
+        return merge_groups(labels, sets)
+
+
+def _dependent_label(joined: str) -> str:
+    """``steel.a.K0+steel.b.K0`` -> ``steel.a.K0+b.K0``: one sector prefix for a dependent set."""
+    members = joined.split("+")
+    return "+".join([members[0], *(short(m) for m in members[1:])])
 
 
 def short(name: str) -> str:
