@@ -120,10 +120,10 @@ class SobolResult:
     ----------
     config : SensitivityConfig
     indices : pandas.DataFrame
-        Tidy (:data:`SOBOL_COLUMNS` describes every column): sector, grouping (parameter | category
-        | kind), output, parameter (an input, a group, or a dependent set ``a+b``), index (S1 | ST |
-        S2), value, conf, low, high (the replicate Student-t interval), with ``cfg.bootstrap`` also
-        conf_bootstrap, low_bootstrap, high_bootstrap; reading.
+        Tidy (:data:`mcpot.sensitivity.sector.SOBOL_COLUMNS` describes every column): sector,
+        grouping (parameter | category | kind), output, parameter (an input, a group, or a dependent
+        set ``a+b``), index (S1 | ST | S2), value, conf, low, high (the replicate Student-t
+        interval), with ``cfg.bootstrap`` also conf_bootstrap, low_bootstrap, high_bootstrap; reading.
     drivers : pandas.DataFrame
         See :func:`mcpot.sensitivity.sector.drivers`.
     convergence : pandas.DataFrame or None
@@ -141,25 +141,6 @@ class SobolResult:
     convergence: pd.DataFrame | None
     run_dir: Path | None
     notes: tuple[str, ...] = ()
-
-
-SOBOL_COLUMNS: dict[str, str] = {
-    "sector": "sector analysed (sectors share no inputs)",
-    "grouping": "parameter (one factor per input or dependent set) | category | kind",
-    "output": "sector.quantity[.category].year",
-    "parameter": "input, group, or set of correlated inputs joined by '+' (analysed as one factor)",
-    "index": "S1 (first order), ST (total), S2 (second order, 'a|b')",
-    "value": "index estimate: mean over the R replicate designs (fraction of output variance, 0..1)",
-    "conf": "replicate-t 95% half-width: t_{R-1} x sd(replicate estimates) / sqrt(R); THE interval",
-    "low": "value - conf",
-    "high": "value + conf",
-    "conf_bootstrap": "bootstrap normal half-width on the pooled rows (--bootstrap; treats the Sobol' "
-    "points as i.i.d., so it is several times too wide: for comparison only)",
-    "low_bootstrap": "bootstrap percentile lower bound (--bootstrap; comparison only)",
-    "high_bootstrap": "bootstrap percentile upper bound (--bootstrap; comparison only)",
-    "reading": "reading(s) of equation (2)",
-}
-"""What every column of ``sobol.csv`` holds (the confidence level is ``conf_level``, 0.95 by default)."""
 
 
 def _models(cfg: SensitivityConfig, priors_dir, warn: bool = False) -> tuple[dict, dict[str, SectorModel]]:

@@ -18,9 +18,10 @@ import pandas as pd
 from mcpot.errors import McpotError
 from mcpot.model.kernel import SCENARIO_YEARS, model_years
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
-from mcpot.sensitivity import morris, sobol
+from mcpot.sensitivity import morris
 from mcpot.sensitivity.checks import Ppf
 from mcpot.sensitivity.sobol.dependent import CopulaPpf, dependent_sets, merge_groups
+from mcpot.sensitivity.sobol.replicates import ReplicateIndices
 
 GROUPINGS: tuple[str, ...] = ("parameter", "category", "kind")
 KIND_LABELS = {"E": "emissions", "Q": "production", "RA": "RF", "EF": "RF"}
@@ -174,8 +175,27 @@ def short(name: str) -> str:
     return name.split(".", 1)[1] if "." in name else name
 
 
-def sobol_table(results: dict[str, sobol.SobolIndices], sector: str, reading: str) -> pd.DataFrame:
-    """Tidy indices of every grouping: sector, grouping, output, parameter, index, value, conf, low, high."""
+SOBOL_COLUMNS: dict[str, str] = {
+    "sector": "sector analysed (sectors share no inputs)",
+    "grouping": "parameter (one factor per input or dependent set) | category | kind",
+    "output": "sector.quantity[.category].year",
+    "parameter": "input, group, or set of correlated inputs joined by '+' (analysed as one factor)",
+    "index": "S1 (first order), ST (total), S2 (second order, 'a|b')",
+    "value": "index estimate: mean over the R replicate designs (fraction of output variance, 0..1)",
+    "conf": "replicate-t 95% half-width: t_{R-1} x sd(replicate estimates) / sqrt(R); THE interval",
+    "low": "value - conf",
+    "high": "value + conf",
+    "conf_bootstrap": "bootstrap normal half-width on the pooled rows (--bootstrap; treats the Sobol' "
+    "points as i.i.d., so it is several times too wide: for comparison only)",
+    "low_bootstrap": "bootstrap percentile lower bound (--bootstrap; comparison only)",
+    "high_bootstrap": "bootstrap percentile upper bound (--bootstrap; comparison only)",
+    "reading": "reading(s) of equation (2)",
+}
+"""What every column of ``sobol.csv`` holds (the confidence level is ``conf_level``, 0.95 by default)."""
+
+
+def sobol_table(results: dict[str, ReplicateIndices], sector: str, reading: str) -> pd.DataFrame:
+    """Tidy indices of every grouping, columns as :data:`SOBOL_COLUMNS` describes."""
     frames = []
     for grouping, res in results.items():
         f = res.to_frame()
