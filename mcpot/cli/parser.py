@@ -46,7 +46,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sobol", help="Sobol indices: what drives the totals and the bands")
     add_sensitivity_options(p)
-    p.add_argument("--samples", type=positive_int, default=2**12, help="base points N, a power of 2 (4096)")
+    p.add_argument(
+        "--samples",
+        type=positive_int,
+        default=2**12,
+        help="total base points N over all replicates; N / R a power of 2 (4096)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=positive_int,
+        default=8,
+        metavar="R",
+        help="independently scrambled designs; their spread gives the Student-t interval (8)",
+    )
+    p.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="also the bootstrap interval (*_bootstrap columns; too wide on Sobol' points, for comparison)",
+    )
     p.add_argument("--per-year", action="store_true", help="also the total of every year (time-resolved)")
     p.add_argument("--second-order", action="store_true", help="second-order indices too")
     p.add_argument(
@@ -54,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="W",
-        help="double N until every S1/ST CI half-width is below W (or --max-samples)",
+        help="double N until every S1/ST replicate-t half-width is below W (or --max-samples)",
     )
     p.add_argument(
         "--max-samples",
