@@ -115,7 +115,8 @@ def _entry(file, where: str, name: str, kind: str, category, spec) -> Prior:
         raise PriorError(
             file,
             where,
-            "give exactly one of `value` (fixed), `dist` (a distribution) or `quantiles` with `family` (elicited)",
+            "give exactly one of `value` (fixed), `dist` (a distribution) "
+            "or `quantiles` with `family` (elicited)",
         )
     elicited = "quantiles" in spec
     allowed = ELICITED_KEYS if elicited else ENTRY_KEYS | set(_form_params(file, where, spec))

@@ -226,7 +226,7 @@ READING_TABLE: dict[str, Reading] = {
     "cumulative": Reading(
         "report",
         cumulative=True,
-        description="ER(t) = sum over 2023..t of sigmoid(alpha + beta K(y)) RF / 13: yearly increments; 0 in 2022",
+        description="ER(t) = sum over 2023..t of sigmoid(alpha + beta K(y)) RF / 13; 0 in 2022",
     ),
 }
 #: Years over which the cumulative reading spreads RF: its 2035 level is RF times the mean realised
