@@ -213,7 +213,9 @@ def cmd_priors(args: argparse.Namespace) -> int:
     if args.csv:
         table.to_csv(args.csv, index=False)
     for r in table.itertuples():
-        print(f"{r.name:<40} {r.distribution:<48} 5/50/95%: {r.p05:.4g} / {r.p50:.4g} / {r.p95:.4g}  {r.unit}")
+        print(
+            f"{r.name:<40} {r.distribution:<48} 5/50/95%: {r.p05:.4g} / {r.p50:.4g} / {r.p95:.4g}  {r.unit}"
+        )
         if r.fit:
             print(f"    elicited {r.elicited} -> {r.fit}")
         print(f"    source: {r.source}")
