@@ -130,7 +130,12 @@ def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
         help="several readings, entered as a discrete factor 'reading' (e.g. report,incremental)",
     )
     p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
-    p.add_argument("--resamples", type=positive_int, default=1000, help="bootstrap resamples (1000)")
+    p.add_argument(
+        "--resamples",
+        type=positive_int,
+        default=1000,
+        help="bootstrap resamples (1000; sobol: with --bootstrap)",
+    )
 
 
 def load_space(args: argparse.Namespace):
@@ -174,6 +179,8 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
         horizon=args.horizon,
         per_year=getattr(args, "per_year", False),
         second_order=getattr(args, "second_order", False),
+        replicates=getattr(args, "replicates", 8),
+        bootstrap=getattr(args, "bootstrap", False),
         resamples=args.resamples,
         target_ci=getattr(args, "target_ci", None),
         max_samples=getattr(args, "max_samples", 2_000_000),

@@ -46,7 +46,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sobol", help="Sobol indices: what drives the totals and the bands")
     add_sensitivity_options(p)
-    p.add_argument("--samples", type=positive_int, default=2**12, help="base points N, a power of 2 (4096)")
+    p.add_argument(
+        "--samples",
+        type=positive_int,
+        default=2**12,
+        help="total base points N over all replicates; N / R a power of 2 (4096)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=positive_int,
+        default=8,
+        metavar="R",
+        help="independently scrambled designs; their spread gives the Student-t interval (8)",
+    )
+    p.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="also the bootstrap interval (*_bootstrap columns; too wide on Sobol' points, for comparison)",
+    )
     p.add_argument("--per-year", action="store_true", help="also the total of every year (time-resolved)")
     p.add_argument("--second-order", action="store_true", help="second-order indices too")
     p.add_argument(
@@ -54,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="W",
-        help="double N until every S1/ST CI half-width is below W (or --max-samples)",
+        help="double N until every S1/ST replicate-t half-width is below W (or --max-samples)",
     )
     p.add_argument(
         "--max-samples",
@@ -157,5 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sectors", type=sector_list, default=None)
     p.add_argument("--priors", metavar="DIR", default=None)
     p.add_argument("--k-mid", type=float, default=0.5, help="adoption midpoint of the logistic")
-    p.add_argument("--reg", type=float, default=0.01, help="weight pulling alpha to -beta*k_mid")
+    p.add_argument("--reg", type=float, default=0.01, help="weight pulling each midpoint to k_mid")
+    p.add_argument("--reading", choices=READINGS, default="report", help="reading of (2) fitted (report)")
+
+    p = sub.add_parser("priors", help="every input: distribution, 5/50/95%%, unit, source, elicitation fit")
+    p.add_argument("--sectors", type=sector_list, default=None)
+    p.add_argument("--priors", metavar="DIR", default=None)
+    p.add_argument("--csv", metavar="FILE", default=None, help="also write the table as CSV")
     return parser

@@ -14,9 +14,18 @@ def cmd_sobol(args: argparse.Namespace) -> int:
     res = run_sobol(sensitivity_config(args, args.samples), priors_dir=args.priors, out_dir=args.out)
     cfg = res.config
     print(
-        f"Sobol indices (N = {cfg.samples} base points, seed {cfg.seed}, reading: {cfg.reading_label}); "
-        "ST = total index with its 95% CI half-width"
+        f"Sobol indices (N = {cfg.samples} base points in {cfg.replicates} independently scrambled designs, "
+        f"seed {cfg.seed}, reading: {cfg.reading_label}); ST = total index ± its {cfg.conf_level:.0%} "
+        f"half-width from the spread of the {cfg.replicates} replicate estimates (Student t)"
+        + (
+            "; sobol.csv has the bootstrap beside it (*_bootstrap, too wide: it treats Sobol' points "
+            "as i.i.d.)"
+            if cfg.bootstrap
+            else ""
+        )
     )
+    for note in res.notes:
+        print(f"note: {note}")
     for sentence in res.drivers.sentence:
         print(f"- {sentence}")
     if res.convergence is not None:

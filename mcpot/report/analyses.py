@@ -93,7 +93,8 @@ def _sobol_groups(frame: pd.DataFrame) -> str:
 def _sobol(frame: pd.DataFrame) -> str:
     parts = [
         '<h3 id="sobol">Sobol\' indices</h3><p>First-order (S1) and total (ST) indices with '
-        "bootstrap intervals: the share of an output's variance due to a parameter alone (S1) or "
+        "95% intervals from the spread of independently scrambled replicate designs (Student t; older "
+        "runs: bootstrap): the share of an output's variance due to a parameter alone (S1) or "
         "including its interactions (ST). The 15 parameters with the largest ST are drawn.</p>"
     ]
     params = _parameter_rows(frame)
