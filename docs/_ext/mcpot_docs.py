@@ -60,7 +60,9 @@ def prior_tables(directory: Path) -> str:
         out += ["|---" * 7 + "|"]
         for name, p in sp.priors.items():
             params = ", ".join(
-                f"{k} = {v}" for k, v in p.spec.items() if k not in {"dist", "unit", "source", "value"}
+                f"{k} = {_num(v) if isinstance(v, float) else v}"
+                for k, v in p.spec.items()
+                if k not in {"dist", "unit", "source", "value"}
             )
             if p.dist is None:
                 dist, med, interval = "fixed", _num(p.value), ""

@@ -6,6 +6,14 @@ They mirror :data:`mcpot.model.kernel.READINGS`, :data:`mcpot.engine.sampling.DE
 
 from __future__ import annotations
 
-READINGS: tuple[str, ...] = ("report", "incremental", "rescaled", "linear", "production", "overlap")
+READINGS: tuple[str, ...] = (
+    "report",
+    "incremental",
+    "rescaled",
+    "linear",
+    "production",
+    "overlap",
+    "cumulative",
+)
 DESIGNS: tuple[str, ...] = ("mc", "lhs", "sobol")
 BLOCK = 8192  # samples per seed-stream block
