@@ -655,6 +655,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--priors", metavar="DIR", default=None)
     p.add_argument("--k-mid", type=float, default=0.5, help="adoption midpoint of the logistic")
     p.add_argument("--reg", type=float, default=0.01, help="weight pulling alpha to -beta*k_mid")
+
+    from mcpot.cli import dependence  # shapley, robustness (registers their handlers)
+
+    dependence.add_parsers(sub)
     return parser
 
 

@@ -34,6 +34,7 @@ from mcpot.model.kernel import get_reading
 from mcpot.model.priors import Prior, SectorPriors, load_priors, published
 from mcpot.model.reference import Published
 from mcpot.report import plots
+from mcpot.report.robustness import robustness_section
 
 __all__ = ["render_report", "write_report"]
 
@@ -676,7 +677,7 @@ def render_report(run_dir: str | Path) -> str:
     diagnostics = _read_csv(run_dir, "diagnostics.csv")
     sectors = cfg.get("sectors") or list(manifest.get("priors", {}))
     priors, problem = _priors(run_dir, sectors)
-    sensitivity = _sensitivity(run_dir) + _stress(run_dir)
+    sensitivity = _sensitivity(run_dir) + _stress(run_dir) + robustness_section(run_dir)
     body = [_header(run_dir, manifest)]
     body.append(
         _nav(
