@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mcpot.cli import (
+from mcpot.cli.common import (
     _where,
     add_engine_options,
     add_model_options,

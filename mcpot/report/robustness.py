@@ -1,7 +1,8 @@
 """Report sections of ``mcpot robustness`` (``robustness.csv``) and ``mcpot shapley`` (drivers sentences).
 
-:func:`robustness_context` reads the run folder into a plain dict; :data:`TEMPLATE` (Jinja2, autoescaped)
-renders it; :func:`robustness_section` does both and returns "" when the folder has neither table.
+:func:`robustness_context` reads the run folder into a plain dict; ``templates/robustness.html.j2``
+(Jinja2, autoescaped) renders it; :func:`robustness_section` does both and returns "" when the folder
+has neither table.
 """
 
 from __future__ import annotations
@@ -11,22 +12,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-TEMPLATE = """
-{% if robustness %}<h3 id="robustness">Robustness of the key conclusions</h3>
-<p>Each conclusion re-derived under alternative prior choices (reading {{ reading }}). Top-3 drivers by
-Sobol ST (± 95% replicate half-width); probabilities ± binomial se; medians of the band ends in % of sector
-emissions. A conclusion is <b>robust</b> if it holds under every variant: the same top-3 set (or ties within
-the intervals), a probability within max(0.05, 3 se), a median within 10% (+ 3 se).</p>
-<table><tr><th>conclusion</th><th>baseline</th><th>verdict</th>
-{% for v in variants %}<th>{{ v }}</th>{% endfor %}</tr>
-{% for c in robustness %}<tr><td>{{ c.conclusion }}</td><td>{{ c.baseline }}</td>
-<td><b>{{ c.verdict }}</b></td>{% for cell in c.cells %}
-<td{% if not cell.holds %} style="color:#a00"{% endif %}>{{ cell.value }}</td>{% endfor %}
-</tr>{% endfor %}</table>
-{% for s in skipped %}<p class="note">Skipped {{ s.variant }}: {{ s.note }}.</p>{% endfor %}{% endif %}
-{% if dependence %}<h3 id="dependence">Dependence-aware sensitivity (Shapley effects, delta)</h3>
-<ul>{% for s in dependence %}<li>{{ s }}</li>{% endfor %}</ul>{% endif %}
-"""
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("mcpot.report", "templates"), autoescape=True)
 
 
 def _csv(run_dir: Path, name: str) -> pd.DataFrame | None:
@@ -72,4 +58,4 @@ def robustness_section(run_dir: str | Path) -> str:
     ctx = robustness_context(run_dir)
     if not ctx["robustness"] and not ctx["dependence"]:
         return ""
-    return jinja2.Environment(autoescape=True).from_string(TEMPLATE).render(**ctx)
+    return _TEMPLATES.get_template("robustness.html.j2").render(**ctx)
