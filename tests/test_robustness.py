@@ -1,4 +1,4 @@
-"""mcpot robustness (mcpot.stress.robustness): verdict rules on hand-made values, and a made-up sector
+"""mcpot robustness (mcpot.sensitivity.robustness): verdict rules on hand-made values, and a made-up sector
 whose literature prior set has a five times smaller RF, so its band medians must depend on it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 
 from mcpot.cli import main
 from mcpot.errors import McpotError
-from mcpot.stress.robustness import RobustnessConfig, _holds, run_robustness
+from mcpot.sensitivity.robustness import RobustnessConfig, _holds, run_robustness
 from tests.test_dependent import tiny_sector
 
 

@@ -68,7 +68,7 @@ def cmd_shapley(args: argparse.Namespace) -> int:
 
 @command("robustness")
 def cmd_robustness(args: argparse.Namespace) -> int:
-    from mcpot.stress.robustness import RobustnessConfig, run_robustness
+    from mcpot.sensitivity.robustness import RobustnessConfig, run_robustness
 
     cfg = RobustnessConfig(
         sectors=args.sectors,
