@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from mcpot.cli import model, run, sensitivity, stress  # noqa: F401  (registers the commands)
+from mcpot.cli import dependence, model, run, sensitivity, stress  # noqa: F401  (registers the commands)
 from mcpot.cli.common import COMMANDS, resolve_sectors
 from mcpot.cli.parser import build_parser
 from mcpot.errors import McpotError
