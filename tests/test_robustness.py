@@ -25,6 +25,16 @@ def test_top3_rule_accepts_the_same_set_and_ties_only():
     assert _holds("top3", base, lost) == (False, "lost c")
 
 
+def test_top3_across_logistic_forms_compares_a_category_s_logistic_inputs_as_one():
+    base = {"top": ["ac.midpoint", "ac.RF", "bp.midpoint"], "st": {}}
+    old = {"ac.beta": 0.5, "ac.alpha": 0.4, "ac.RF": 0.3, "bp.beta": 0.25, "cc.RF": 0.1}
+    old = {"top": ["ac.beta", "ac.alpha", "ac.RF"], "st": st(**old)}
+    # ac.beta and ac.alpha are one driver (ac's logistic): the distinct top 3 are ac, ac.RF, bp
+    assert _holds("top3", base, old) == (True, "same set (logistic inputs compared per category)")
+    old["st"]["bp.beta"] = (0.05, 0.01)  # by-product reuse's logistic drops below cc.RF
+    assert _holds("top3", base, old) == (False, "lost bp.logistic (logistic inputs compared per category)")
+
+
 def test_probability_and_median_tolerances():
     p0 = {"value": 0.40, "se": 0.005}
     assert _holds("probability", p0, {"value": 0.44, "se": 0.005})[0]

@@ -24,7 +24,9 @@ with a note and skipped.
 A conclusion **holds** under a variant when
 
 * top-3: the variant's top-3 set equals the baseline's, or every baseline driver missing from it is tied
-  with the variant's third (ST intervals overlap): the MC error cannot tell them apart;
+  with the variant's third (ST intervals overlap): the MC error cannot tell them apart. Across the two
+  parameterisations of the logistic (``old logistic``: alpha, beta vs midpoint, steepness) the inputs
+  have different names, so a category's logistic inputs compare as one (``cat.logistic``, its largest ST);
 * probability: ``|p_v - p_0| <= max(0.05, 3 * sqrt(se_0^2 + se_v^2))`` (binomial standard errors);
 * median: ``|m_v / m_0 - 1| <= 0.10 + 3 * (se_v + se_0) / m_0`` (distribution-free median errors).
 
@@ -214,16 +216,40 @@ def _measure(cfg: RobustnessConfig, v: Variant, sector: str, i: int, k: int, ban
     return rows
 
 
+LOGISTIC = ("alpha", "beta", "midpoint", "steepness")
+
+
+def _logistic(name: str) -> str:
+    """``cat.alpha``, ``cat.beta``, ``cat.midpoint``, ``cat.steepness`` -> ``cat.logistic``."""
+    cat, _, kind = name.rpartition(".")
+    return f"{cat}.logistic" if kind in LOGISTIC else name
+
+
+def _top3_holds(base: dict, var: dict) -> tuple[bool, str]:
+    base_top, var_top, var_st, how = base["top"], var["top"], var["st"], ""
+    if not all(n in var_st for n in base_top):
+        # another parameterisation of the logistic (old vs new): its inputs compare as one per category
+        base_top = list(dict.fromkeys(map(_logistic, base_top)))
+        merged: dict[str, tuple[float, float]] = {}
+        for n, st in var_st.items():
+            key = _logistic(n)
+            if key not in merged or st[0] > merged[key][0]:
+                merged[key] = st
+        var_st, how = merged, " (logistic inputs compared per category)"
+        var_top = sorted(var_st, key=lambda n: -var_st[n][0])[: len(base_top)]
+    if set(var_top) == set(base_top):
+        return True, "same set" + how
+    third = var_st[var_top[-1]]
+    missing = [n for n in base_top if n not in var_top]
+    tied = all(n in var_st and var_st[n][0] + var_st[n][1] >= third[0] - third[1] for n in missing)
+    return tied, (
+        "tied with the third (ST intervals overlap)" if tied else f"lost {', '.join(missing)}"
+    ) + how
+
+
 def _holds(kind: str, base: dict, var: dict) -> tuple[bool, str]:
     if kind == "top3":
-        if set(var["top"]) == set(base["top"]):
-            return True, "same set"
-        third = var["st"][var["top"][2]]
-        missing = [n for n in base["top"] if n not in var["top"]]
-        tied = all(
-            n in var["st"] and var["st"][n][0] + var["st"][n][1] >= third[0] - third[1] for n in missing
-        )
-        return tied, ("tied with the third (ST intervals overlap)" if tied else f"lost {', '.join(missing)}")
+        return _top3_holds(base, var)
     if kind == "probability":
         tol = max(PROBABILITY_TOL, 3 * np.hypot(base["se"], var["se"]))
         return abs(var["value"] - base["value"]) <= tol, f"tolerance {tol:.3f}"
