@@ -8,6 +8,7 @@ tables with units and the reading that produced them.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -191,8 +192,8 @@ class ChunkTask:
     claims: list[Claim]
     column_names: list[str]
 
-    def outputs(self, first_block: int, n_blocks: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """Inputs ``X`` and outputs ``Y`` of the samples in blocks ``first_block ..``."""
+    def inputs(self, first_block: int, n_blocks: int) -> tuple[np.ndarray, list[int]]:
+        """Inputs ``X`` of the samples in blocks ``first_block ..`` and the blocks' sizes."""
         cfg = self.config
         sizes = block_sizes(cfg.samples, first_block, n_blocks)
         start = first_block * BLOCK
@@ -200,19 +201,34 @@ class ChunkTask:
         R = self.space.rank_correlation()
         if not np.array_equal(R, np.eye(self.space.dim)):
             U = apply_copula(U, copula_factor(R))
-        X = self.space.ppf(U)
-        Y = evaluate(self.space, X, cfg.horizon, cfg.reading)
-        self._guard(X, Y, start)
+        return self.space.ppf(U), sizes
+
+    def outputs(self, first_block: int, n_blocks: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Inputs ``X`` and outputs ``Y`` of the samples in blocks ``first_block ..``."""
+        X, sizes = self.inputs(first_block, n_blocks)
+        Y = evaluate(self.space, X, self.config.horizon, self.config.reading)
+        self._guard(X, Y, first_block * BLOCK)
         return X, Y, sizes
 
     def __call__(self, blocks: tuple[int, int]) -> ChunkResult:
-        X, Y, sizes = self.outputs(*blocks)
+        """Reduce blocks ``blocks[0] ..`` (``blocks[1]`` of them): inputs for the whole chunk, then the
+        model and the reduction one stream block at a time into one reused output buffer."""
+        cfg = self.config
+        X, sizes = self.inputs(*blocks)
+        buffer = np.empty((max(sizes), len(self.column_names)))
+        parts, kept = [], []
+        for k, (a, b) in enumerate(itertools.pairwise(np.cumsum([0, *sizes]))):
+            Y = evaluate(self.space, X[a:b], cfg.horizon, cfg.reading, out=buffer[: b - a])
+            self._guard(X[a:b], Y, (blocks[0] + k) * BLOCK)
+            parts.append(reduce_chunk(Y, [b - a], blocks[0] + k, self.grid, self.claims))
+            if cfg.save_samples:
+                kept.append(Y.copy())
         binds = [
             np.count_nonzero(self.space.column(X, kmax) < self.space.column(X, k0))
             for _, _, k0, kmax in ceiling_pairs(self.space)
         ]
-        samples = (X, Y) if self.config.save_samples else None
-        return reduce_chunk(Y, sizes, blocks[0], self.grid, self.claims, binds, samples)
+        samples = (X, np.concatenate(kept)) if cfg.save_samples else None
+        return ChunkResult.concat(parts, binds, samples)
 
     def _guard(self, X, Y, start):
         bad = ~np.isfinite(Y)
