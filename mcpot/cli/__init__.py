@@ -16,11 +16,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from mcpot import progress
 from mcpot._version import __version__
 from mcpot.engine import runs
 from mcpot.engine.sampling import BLOCK, DESIGNS
 from mcpot.errors import McpotError
-from mcpot.model.kernel import READINGS
+from mcpot.model.kernel import GROWTH_YEARS, READINGS
 from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import available_sectors, load_priors
 from mcpot.model.space import ParameterSpace
@@ -109,7 +110,13 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         default=2 * BLOCK,
         help=f"samples per chunk, rounded up to whole blocks of {BLOCK} ({2 * BLOCK})",
     )
-    p.add_argument("--backend", default="loky", help="joblib backend: loky (default) or dask")
+    p.add_argument(
+        "--backend",
+        default="loky",
+        help="how chunks run in parallel: loky (worker processes, default), threading (threads of this "
+        "process), multiprocessing, sequential (no workers), or dask (a dask.distributed cluster, see "
+        "--scheduler)",
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -118,7 +125,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         "default: a LocalCluster on this machine)",
     )
     p.add_argument("--out", metavar="DIR", default=None, help="run folder (default: runs/<time>-<id>)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--quiet", "--no-progress", dest="quiet", action="store_true", help="no progress bar (stderr)"
+    )
 
 
 def load_space(args: argparse.Namespace) -> ParameterSpace:
@@ -264,8 +273,24 @@ def print_run(result) -> None:
             _interval(w, f"{sector}.band_high.2035", 100, "%"),
         ]
         print(f"{sector:<14}" + "".join(f"{c:>26}" for c in cells) + claim)
+    if cfg.horizon >= GROWTH_YEARS[-1]:
+        print_growth(result, w)
     if result.run_dir is not None:
         print(f"\nrun folder: {result.run_dir}  (summary.csv, claims.csv, diagnostics.csv, manifest.json)")
+
+
+def print_growth(result, w: pd.DataFrame) -> None:
+    """Does growth slow after 2035? The growth outputs of a run with ``--horizon >= 2045``."""
+    claims = result.claims
+    print("\ngrowth after 2035: median [90% interval]")
+    print(f"{'sector':<14}{'year of fastest growth':>28}{'growth 2035-45 / 2025-35':>30}  P(growth slows)")
+    for sector in result.config.sectors:
+        slows = claims[(claims.sector == sector) & (claims.quantity == "growth_ratio")]
+        r, g = w.loc[f"{sector}.peak_growth_year"], w.loc[f"{sector}.growth_ratio"]
+        p = f"  {slows.probability.iloc[0]:.3f}" if len(slows) else "  n/a"
+        year = f"{r.p50:.0f} [{r.p5:.0f}, {r.p95:.0f}]"
+        ratio = f"{g.p50:.2f} [{g.p5:.2f}, {g.p95:.2f}]"
+        print(f"{sector:<14}{year:>28}{ratio:>30}{p}")
 
 
 def sensitivity_config(args: argparse.Namespace, samples: int):
@@ -664,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     pd.set_option("display.width", 160)
     try:
         resolve_sectors(args)
+        progress.set_enabled(not getattr(args, "quiet", False))
         return COMMANDS[args.command](args)
     except McpotError as exc:
         print(f"mcpot: error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mcpot import progress
 from mcpot.engine.evaluate import check_backend, map_ordered
 from mcpot.engine.sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
 from mcpot.engine.summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
@@ -353,13 +354,14 @@ def draw(config: RunConfig, space: ParameterSpace) -> tuple[np.ndarray, np.ndarr
     task = ChunkTask(
         config, space, None, [], list(output_columns(space, config.horizon, config.reading).output)
     )
-    parts = list(
-        map_ordered(
-            _Draw(task),
-            chunks(config),
-            n_jobs=config.jobs,
-            backend=config.backend,
-            scheduler=config.scheduler,
-        )
+    todo = chunks(config)
+    X = np.empty((config.samples, space.dim))
+    Y = np.empty((config.samples, len(task.column_names)))
+    results = map_ordered(
+        _Draw(task), todo, n_jobs=config.jobs, backend=config.backend, scheduler=config.scheduler
     )
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    for (first, _), (x, y) in zip(
+        todo, progress.bar(results, total=len(todo), desc="mcpot draw", unit="chunk"), strict=True
+    ):
+        X[first * BLOCK : first * BLOCK + len(x)], Y[first * BLOCK : first * BLOCK + len(y)] = x, y
+    return X, Y

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mcpot import progress
 from mcpot.engine import runs
 from mcpot.engine.evaluate import check_backend, evaluate_rows
 from mcpot.errors import McpotError
@@ -183,9 +184,11 @@ def run_sobol(
     priors, models = _models(cfg, priors_dir)
     boot_backend = "loky" if cfg.backend == "dask" else cfg.backend
     tables, history = [], []
+    bar = progress.bar(total=len(models) * len(GROUPINGS), desc="mcpot sobol", unit="analysis")
     for i, (sector, model) in enumerate(models.items()):
         results = {}
         for j, grouping in enumerate(GROUPINGS):
+            bar.set_description(f"mcpot sobol {sector}/{grouping}")
             common = dict(
                 outputs=model.outputs,
                 second_order=cfg.second_order,
@@ -208,6 +211,7 @@ def run_sobol(
                     n_start=cfg.samples,
                     target_ci=cfg.target_ci,
                     max_samples=cfg.max_samples,
+                    on_step=lambda n, widest: bar.set_postfix_str(f"N={n}, widest CI {widest:.3g}"),
                     **common,
                 )
                 results[grouping] = conv.result
@@ -216,7 +220,9 @@ def run_sobol(
                         sector=sector, grouping=grouping, reached=conv.reached, reason=conv.reason
                     )
                 )
+            bar.update()
         tables.append(sobol_table(results, sector, cfg.reading_label))
+    bar.close()
     indices = pd.concat(tables, ignore_index=True)
     found = drivers(indices)
     convergence = pd.concat(history, ignore_index=True) if history else None
@@ -253,7 +259,7 @@ def run_morris(
     t0, started = time.perf_counter(), runs.utc_now()
     priors, models = _models(cfg, priors_dir)
     tables = []
-    for i, (sector, model) in enumerate(models.items()):
+    for i, (sector, model) in enumerate(progress.bar(models.items(), desc="mcpot morris", unit="sector")):
         res = morris.analyze(
             model,
             model.ppf,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +75,7 @@ def converge(
     evaluate: Evaluator | None = None,
     names: Sequence[str] | None = None,
     backend: str = "loky",
+    on_step: Callable[[int, float], None] | None = None,
 ) -> Convergence:
     """Double the number of base points until the Sobol' intervals are narrow enough.
 
@@ -96,6 +97,8 @@ def converge(
         Target for the largest S1/ST half-width (absolute, in index units).
     max_samples : int
         Largest number of model evaluations allowed.
+    on_step : callable, optional
+        Called after each step with ``(N, widest half-width)`` (e.g. to update a progress bar).
 
     Returns
     -------
@@ -153,6 +156,8 @@ def converge(
         frame.insert(0, "n", n)
         frames.append(frame)
         widest, where = _widest(res)
+        if on_step is not None:
+            on_step(n, widest)
         history = pd.concat(frames, ignore_index=True)
         if widest < target_ci:
             reason = (
