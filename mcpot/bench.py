@@ -4,7 +4,7 @@ Nothing here is a test: it prints what it measures. Sections:
 
 - kernel: sample-category-years per second of equations (1)-(2) vs a floor (``numpy.exp`` then in-place
   ``scipy.special.expit`` over as many elements) and vs a per-sample Python loop with ``math.exp``;
-- parallel: ``--jobs 2`` vs ``--jobs 1`` for a 10^6-sample run (repeated), and the loky and threading backends;
+- parallel: ``--jobs 2`` vs ``--jobs 1`` at 10^6 samples (repeated), and the loky and threading backends;
 - plain numpy: ``mcpot run`` vs the script a researcher would write (:mod:`mcpot.bench_plain`): wall time,
   peak memory, and the distance between the two sets of percentiles in Monte Carlo errors;
 - scaling: wall time and peak memory (RSS of the process and its workers) at 10^5, 10^6, 10^7 samples;

@@ -110,3 +110,14 @@ def test_run_with_late_horizon_prints_growth(tmp_path, capsys):
     line = next(row for row in text.splitlines() if row.startswith("cement") and "[20" in row)
     year = int(line.split()[1])
     assert 2023 <= year <= 2045
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_backends_give_the_sequential_numbers(backend):
+    from mcpot.engine.run import run
+
+    base = dict(sectors=("cement",), samples=3 * BLOCK + 5, seed=8, chunk=BLOCK)
+    a = run(RunConfig(**base, jobs=1), write=False)
+    b = run(RunConfig(**base, jobs=2, backend=backend), write=False)
+    assert_array_equal(a.summary["value"].to_numpy(), b.summary["value"].to_numpy())
+    assert_array_equal(a.histograms["counts"], b.histograms["counts"])

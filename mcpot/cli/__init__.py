@@ -112,10 +112,10 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--backend",
-        default="loky",
-        help="how chunks run in parallel: loky (worker processes, default), threading (threads of this "
-        "process), multiprocessing, sequential (no workers), or dask (a dask.distributed cluster, see "
-        "--scheduler)",
+        default=None,
+        help="how chunks run in parallel: threading (threads of this process; the default of run, stress "
+        "and discover), loky (worker processes; the default of sobol, morris, tornado), multiprocessing, "
+        "sequential (no workers), or dask (a dask.distributed cluster, see --scheduler)",
     )
     p.add_argument(
         "--scheduler",
@@ -308,7 +308,7 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
         target_ci=getattr(args, "target_ci", None),
         max_samples=getattr(args, "max_samples", 2_000_000),
         jobs=args.jobs,
-        backend=args.backend,
+        **({"backend": args.backend} if args.backend else {}),
         scheduler=args.scheduler,
         chunk=args.chunk_size,
         overrides=tuple(args.overrides),
@@ -433,7 +433,7 @@ def run_config(args: argparse.Namespace, **changes):
         tolerance=args.tolerance,
         jobs=args.jobs,
         chunk=args.chunk_size,
-        backend=args.backend,
+        **({"backend": args.backend} if args.backend else {}),
         scheduler=args.scheduler,
         overrides=tuple(args.overrides),
     )
