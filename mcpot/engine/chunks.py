@@ -153,7 +153,8 @@ def build_claims(columns: pd.DataFrame, tolerance: float, pubs: dict[str, Publis
             rows.append(
                 (sector, "growth_ratio", None, None, np.nan, "2035-2045 growth below 2025-2035 growth", ratio)
             )
-            predicates.append(Claim(((ratio, -np.inf, 1.0),)))
+            # strictly below 1: a flat total (ratio 1.0 by convention, kernel.growth_after_2035) does not slow
+            predicates.append(Claim(((ratio, -np.inf, np.nextafter(1.0, 0.0)),)))
         if pub.band is None:
             continue
         low, high = index[(sector, "band_low", None, 2025)], index[(sector, "band_high", None, 2035)]

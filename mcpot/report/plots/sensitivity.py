@@ -45,8 +45,9 @@ def sobol_bars(
 ) -> Axes:
     """Draw first-order (S1) and total (ST) Sobol' indices of one output as horizontal bars.
 
-    Parameters are sorted by ST, largest on top; error bars are the percentile-bootstrap interval
-    (``low``-``high``), or ``value +/- conf`` where it is missing.
+    Parameters are sorted by ST, largest on top; error bars are ``low``-``high`` (for
+    ``mcpot sobol`` runs the replicate Student-t interval; in older runs the bootstrap percentile one), or
+    ``value +/- conf`` where they are missing.
 
     Parameters
     ----------

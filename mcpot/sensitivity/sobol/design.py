@@ -1,9 +1,15 @@
-"""Saltelli designs on the unit cube: radial A, B, AB_i (and BA_i) blocks from a scrambled Sobol' sequence."""
+"""Saltelli designs on the unit cube: radial A, B, AB_i (and BA_i) blocks from a scrambled Sobol' sequence.
+
+:func:`saltelli_design` builds one design; :func:`replicate_design` stacks ``R`` independently scrambled
+ones (seeds from :func:`replicate_seeds`) for the randomised-QMC intervals of
+:mod:`mcpot.sensitivity.sobol.replicates`.
+"""
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -119,3 +125,143 @@ def saltelli_design(
         "groups": None if groups is None else [str(g) for g in groups],
     }
     return salib_sobol.sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
+
+
+# ----------------------------------------------------------------------------- replicate designs
+_STREAM = 0x52514D43
+"""First spawn-key entry of the replicate scrambling streams ("RQMC")."""
+
+
+def replicate_seeds(seed: int, replicates: int) -> tuple[int, ...]:
+    """Return the scrambling seed of each replicate, derived from ``seed`` by SeedSequence.
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative master seed.
+    replicates : int
+        Number of replicates ``R``.
+
+    Returns
+    -------
+    tuple of int
+        ``R`` non-negative 63-bit seeds; entry ``r`` depends only on ``seed`` and ``r``.
+    """
+    seed = _check_seed(seed)
+    return tuple(
+        int(np.random.SeedSequence(seed, spawn_key=(_STREAM, r)).generate_state(1, np.uint64)[0] >> 1)
+        for r in range(replicates)
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateDesign:
+    """``R`` independently scrambled Saltelli designs on the unit cube, stacked replicate-major.
+
+    Attributes
+    ----------
+    U : numpy.ndarray
+        Design points ``[R * rows, d]``; rows ``r * rows ... (r + 1) * rows - 1`` are replicate ``r``,
+        laid out as :func:`mcpot.saltelli_design` lays out one design.
+    d : int
+        Number of inputs.
+    n : int
+        Base points per replicate (a power of two).
+    replicates : int
+        Number of replicates ``R``.
+    second_order : bool
+        Whether the designs carry the ``BA`` blocks for S2.
+    groups : tuple of str or None
+        Group label of every input, as given.
+    seed : int
+        Master seed.
+    seeds : tuple of int
+        Scrambling seed of every replicate (:func:`replicate_seeds`).
+    """
+
+    U: np.ndarray
+    d: int
+    n: int
+    replicates: int
+    second_order: bool
+    groups: tuple[str, ...] | None
+    seed: int
+    seeds: tuple[int, ...]
+
+    @property
+    def rows(self) -> int:
+        """Model evaluations per replicate, :func:`mcpot.design_rows` ``(d, n)``."""
+        return design_rows(self.d, self.n, second_order=self.second_order, groups=self._groups)
+
+    @property
+    def n_total(self) -> int:
+        """Total base points ``R * n``."""
+        return self.replicates * self.n
+
+    @property
+    def _groups(self) -> list[str] | None:
+        return None if self.groups is None else list(self.groups)
+
+
+def _check_replicates(replicates: object) -> int:
+    if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 2:
+        raise McpotError(
+            f"replicates must be an integer >= 2 (the t interval needs a spread), got {replicates!r}"
+        )
+    return int(replicates)
+
+
+def _per_replicate(n_total: object, replicates: int) -> int:
+    """Return ``n_total / replicates``, which must be a power of two; raise otherwise."""
+    if isinstance(n_total, bool) or not isinstance(n_total, numbers.Integral) or n_total % replicates:
+        raise McpotError(
+            f"n (total base points, --samples) must be a multiple of replicates={replicates} with "
+            f"n / replicates a power of two, got {n_total!r}"
+        )
+    return _check_power_of_two(int(n_total) // replicates, "n / replicates (base points per replicate)")
+
+
+def replicate_design(
+    d: int,
+    n: int,
+    *,
+    replicates: int = 8,
+    second_order: bool = False,
+    seed: int,
+    groups: Sequence[str] | None = None,
+) -> ReplicateDesign:
+    """Build ``replicates`` independently scrambled Saltelli designs sharing ``n`` base points.
+
+    Parameters
+    ----------
+    d : int
+        Number of inputs.
+    n : int
+        Total base points ``N``; ``N / replicates`` must be a power of two.
+    replicates : int, default 8
+        Number of replicates ``R`` (>= 2).
+    second_order : bool, default False
+        Whether to include the ``BA`` blocks for S2.
+    seed : int
+        Non-negative master seed; replicate seeds come from :func:`replicate_seeds`.
+    groups : sequence of str, optional
+        Group label of every input (as in :func:`mcpot.saltelli_design`).
+
+    Returns
+    -------
+    ReplicateDesign
+        The stacked design; the model must be run on ``R * design_rows(d, N / R)`` rows.
+
+    Raises
+    ------
+    McpotError
+        If ``replicates``, ``n``, ``seed`` or ``groups`` are invalid.
+    """
+    replicates = _check_replicates(replicates)
+    per = _per_replicate(n, replicates)
+    seeds = replicate_seeds(seed, replicates)
+    g = None if groups is None else [str(x) for x in groups]
+    U = np.vstack([saltelli_design(d, per, second_order=second_order, seed=s, groups=g) for s in seeds])
+    return ReplicateDesign(
+        U, int(d), per, replicates, bool(second_order), None if g is None else tuple(g), int(seed), seeds
+    )
