@@ -54,12 +54,34 @@ class Grid:
         return cls(low, (hi + 0.5 * span - low) / bins)
 
     def counts(self, Y: np.ndarray, bins: int = BINS) -> np.ndarray:
-        """Counts ``[M, bins + 2]`` (int32): underflow, ``bins`` bins, overflow."""
-        Z = (Y.T - self.low[:, None]) / self.width[:, None] + 1.0
-        np.clip(Z, 0, bins + 1, out=Z)
-        idx = Z.astype(np.intp)  # floor, as Z >= 0
-        counts = np.stack([np.bincount(row, minlength=bins + 2) for row in idx])
-        return counts.astype(np.int32)  # one chunk's counts fit; halves what workers send back
+        """Counts ``[M, bins + 2]`` (int32): underflow, ``bins`` bins, overflow.
+
+        One pass over ``Y`` in groups of columns: the bin index of every value is offset by
+        ``(bins + 2) * column`` so that one ``bincount`` counts a whole group, and the group's
+        buffers are reused (no per-column calls, no full-size temporaries).
+        """
+        n, m = Y.shape
+        width = bins + 2
+        group = max(1, min(m, COUNT_VALUES // max(n, 1)))
+        counts = np.empty((m, width), dtype=np.int32)
+        offsets = (np.arange(group, dtype=np.intp) * width)[:, None]
+        Z = np.empty((group, n))
+        idx = np.empty((group, n), dtype=np.intp)
+        for a in range(0, m, group):
+            b = min(a + group, m)
+            z, ix = Z[: b - a], idx[: b - a]
+            np.subtract(Y[:, a:b].T, self.low[a:b, None], out=z)
+            z /= self.width[a:b, None]
+            z += 1.0
+            np.clip(z, 0, bins + 1, out=z)
+            np.copyto(ix, z, casting="unsafe")  # floor, as z >= 0
+            ix += offsets[: b - a]
+            counts[a:b] = np.bincount(ix.ravel(), minlength=(b - a) * width).reshape(b - a, width)
+        return counts  # int32: one chunk's counts fit, and half the bytes to send back
+
+
+#: Values per column group of :meth:`Grid.counts` (its float and index buffers stay in cache).
+COUNT_VALUES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -83,16 +105,33 @@ class ChunkResult:
     def next_block(self) -> int:
         return self.first_block + len(self.block_n)
 
+    @classmethod
+    def concat(cls, parts: list[ChunkResult], extra=(), samples=None) -> ChunkResult:
+        """Consecutive results (e.g. one per stream block) as one chunk's result."""
+        return cls(
+            parts[0].first_block,
+            np.concatenate([p.block_n for p in parts]),
+            np.concatenate([p.block_mean for p in parts]),
+            np.concatenate([p.block_m2 for p in parts]),
+            np.sum([p.hist for p in parts], axis=0, dtype=np.int32),
+            np.sum([p.claims for p in parts], axis=0, dtype=np.int64),
+            np.asarray(extra, dtype=np.int64),
+            samples,
+        )
+
 
 def reduce_chunk(
     Y: np.ndarray, block_sizes, first_block: int, grid: Grid, claims: list[Claim], extra=(), samples=None
 ) -> ChunkResult:
     """Reduce one chunk's outputs ``Y`` (whole stream blocks of ``block_sizes`` rows)."""
     bounds = np.cumsum([0, *block_sizes])
-    means = np.stack([Y[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)])
-    m2s = np.stack(
-        [((Y[a:b] - mu) ** 2).sum(axis=0) for a, b, mu in zip(bounds[:-1], bounds[1:], means, strict=True)]
-    )
+    means = np.empty((len(block_sizes), Y.shape[1]))
+    m2s = np.empty_like(means)
+    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
+        means[k] = Y[a:b].mean(axis=0)
+        d = Y[a:b] - means[k]
+        d *= d  # as (Y - mean) ** 2, without a second temporary
+        m2s[k] = d.sum(axis=0)
     counts = np.array([c.holds(Y).sum() for c in claims], dtype=np.int64)
     return ChunkResult(
         first_block,

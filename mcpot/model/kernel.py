@@ -124,7 +124,7 @@ def reduction_factor(Q, RA, EF):
     return np.asarray(Q) * np.sum(np.asarray(RA) * np.asarray(EF), axis=-1)
 
 
-def _interpolate(values: np.ndarray, known_years, years) -> np.ndarray:
+def interpolate(values: np.ndarray, known_years, years) -> np.ndarray:
     """Rows of ``values[N, K]`` given at ``known_years`` interpolated to ``years``: ``[N, T]``.
 
     Elementwise sums in a fixed order (no BLAS), so a sample's result does not depend on its batch.
@@ -271,7 +271,7 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
             np.cumsum(target, axis=2, out=target)
             np.multiply(target[..., years - BASE_YEAR], 1.0 / CUMULATIVE_SPAN, out=out[rows])
     if r.production:
-        out *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
+        out *= (interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
     if r.overlap:
         out[:, p.overlap_category, :] *= (1.0 - p.overlap)[:, None]
     return out
@@ -314,7 +314,7 @@ def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOut
     total = er.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = er / total[:, None, :]
-    contribution = total / _interpolate(p.emissions, p.emission_years, years)
+    contribution = total / interpolate(p.emissions, p.emission_years, years)
     idx = [int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS]
     return SectorOutputs(years, er, total, share, contribution, contribution[:, idx])
 
