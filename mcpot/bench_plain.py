@@ -9,7 +9,7 @@ is mcpot's); nothing else of mcpot is used.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import qmc
+from scipy.stats import norm, qmc
 
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 
@@ -22,10 +22,18 @@ def plain_run(samples: int, seed: int = 1, horizon: int = 2035) -> dict[str, np.
     outputs = {}
     for s, (sector, sp) in enumerate(load_priors().items()):
         cats = [c for c, inc in zip(sp.categories, sp.included, strict=True) if inc]
-        names = [f"{sector}.{c}.{k}" for c in cats for k in ("K0", "K_max", "S", "alpha", "beta", "RF")]
+        keys = ("K0", "K_max", "headroom", "S", "alpha", "beta", "midpoint", "steepness", "RF")
+        names = [f"{sector}.{c}.{k}" for c in cats for k in keys if f"{sector}.{c}.{k}" in sp.priors]
         names += [f"{sector}.emissions.{y}" for y in sp.emission_years]
         free = [n for n in names if not sp.priors[n].fixed]
         U = qmc.LatinHypercube(d=len(free), rng=np.random.default_rng([seed, s])).random(samples)
+        if sp.correlations:  # Gaussian copula on the rank correlations (Pearson of the normal scores)
+            R = np.eye(len(free))
+            for a, b, rho in sp.correlations:
+                R[free.index(a), free.index(b)] = R[free.index(b), free.index(a)] = 2 * np.sin(
+                    np.pi * rho / 6
+                )
+            U = norm.cdf(norm.ppf(U) @ np.linalg.cholesky(R).T)
         x = {n: sp.priors[n].dist.ppf(U[:, j]) for j, n in enumerate(free)}
 
         def value(name, x=x, sp=sp):
@@ -34,9 +42,15 @@ def plain_run(samples: int, seed: int = 1, horizon: int = 2035) -> dict[str, np.
         er = {}
         for c in cats:
             K0, S = value(f"{sector}.{c}.K0")[:, None], value(f"{sector}.{c}.S")[:, None]
-            K_max = np.maximum(value(f"{sector}.{c}.K_max")[:, None], K0)
+            if f"{sector}.{c}.headroom" in sp.priors:  # K_max = K0 + headroom (1 - K0)
+                K_max = K0 + value(f"{sector}.{c}.headroom")[:, None] * (1 - K0)
+            else:
+                K_max = np.maximum(value(f"{sector}.{c}.K_max")[:, None], K0)
             K = K_max + (K0 - K_max) * np.exp(-((years - 2022) ** 2) / (2 * S**2))
-            z = value(f"{sector}.{c}.alpha")[:, None] + value(f"{sector}.{c}.beta")[:, None] * K
+            if f"{sector}.{c}.midpoint" in sp.priors:  # alpha + beta K = steepness (K - midpoint)
+                z = value(f"{sector}.{c}.steepness")[:, None] * (K - value(f"{sector}.{c}.midpoint")[:, None])
+            else:
+                z = value(f"{sector}.{c}.alpha")[:, None] + value(f"{sector}.{c}.beta")[:, None] * K
             er[c] = value(f"{sector}.{c}.RF")[:, None] / (1 + np.exp(-z))
         total = sum(er.values())
         E = np.column_stack([value(f"{sector}.emissions.{y}") for y in sp.emission_years])
