@@ -11,7 +11,9 @@ Memory does not grow with N. Each chunk of samples is reduced to
 
 The Monte Carlo error of a percentile is distribution-free: the p-quantile of N samples has a standard error
 of about ``(q(p + s) - q(p - s)) / 2`` with ``s = sqrt(p (1 - p) / N)`` (order-statistic interval read from
-the same histogram); for LHS and Sobol designs this is conservative.
+the same histogram); for LHS and Sobol designs this is conservative. The histogram's own resolution adds an
+error that does not shrink with N (:func:`resolution_error`, added in quadrature): it matters where a
+quantile sits in a bin that holds a pile-up, e.g. the low percentiles of a potential bunched near 0.
 """
 
 from __future__ import annotations
@@ -217,14 +219,36 @@ def hist_quantiles(hist: np.ndarray, grid: Grid, probs) -> np.ndarray:
     return out
 
 
+def resolution_error(hist: np.ndarray, grid: Grid, probs) -> np.ndarray:
+    """Standard error ``[M, P]`` of reading a quantile by linear interpolation inside its bin.
+
+    Linear interpolation assumes the density is flat across the bin. Where the neighbouring bins' counts
+    differ from the quantile's bin by less than a factor of 2, the error is the quadratic term,
+    ``width * |c[j+1] - c[j-1]| / (16 c[j])``; where they differ more (a pile-up against a floor at 0, a
+    spike), the bin does not resolve the density and the error is that of a value anywhere in the bin,
+    ``width / sqrt(12)``.
+    """
+    probs = np.atleast_1d(np.asarray(probs, dtype=float))
+    cum = np.cumsum(hist, axis=1)
+    j = np.stack([np.searchsorted(c, probs * c[-1], side="left") for c in cum])
+    j = np.clip(j, 1, hist.shape[1] - 2)
+    rows = np.arange(hist.shape[0])[:, None]
+    c, left, right = (hist[rows, j + k].astype(float) for k in (0, -1, 1))
+    smooth = (left > c / 2) & (left < 2 * c) & (right > c / 2) & (right < 2 * c)
+    quadratic = np.divide(np.abs(right - left), 16 * c, out=np.zeros_like(c), where=c > 0)
+    return grid.width[:, None] * np.where(smooth, quadratic, 1 / np.sqrt(12))
+
+
 def percentile_table(stats: Stats, grid: Grid, percentiles=PERCENTILES) -> tuple[np.ndarray, np.ndarray]:
-    """Percentiles ``[M, P]`` and their Monte Carlo standard errors ``[M, P]``."""
+    """Percentiles ``[M, P]`` and their standard errors ``[M, P]``: the Monte Carlo error (from the
+    order-statistic interval) and the histogram's resolution error (:func:`resolution_error`), added in
+    quadrature."""
     p = np.asarray(percentiles) / 100.0
     s = np.sqrt(p * (1 - p) / max(stats.n, 1))
     q = hist_quantiles(stats.hist, grid, p)
     lo = hist_quantiles(stats.hist, grid, np.clip(p - s, 0, 1))
     hi = hist_quantiles(stats.hist, grid, np.clip(p + s, 0, 1))
-    return q, (hi - lo) / 2.0
+    return q, np.hypot((hi - lo) / 2.0, resolution_error(stats.hist, grid, p))
 
 
 def histogram_row(histograms, output: str) -> tuple[np.ndarray, float, float]:
