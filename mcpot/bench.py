@@ -4,7 +4,9 @@ Nothing here is a test: it prints what it measures. Sections:
 
 - kernel: sample-category-years per second of equations (1)-(2) vs a floor (``numpy.exp`` then in-place
   ``scipy.special.expit`` over as many elements) and vs a per-sample Python loop with ``math.exp``;
-- parallel: ``--jobs 2`` vs ``--jobs 1`` for a 10^6-sample run;
+- parallel: ``--jobs 2`` vs ``--jobs 1`` at 10^6 samples (repeated), and the loky and threading backends;
+- plain numpy: ``mcpot run`` vs the script a researcher would write (:mod:`mcpot.bench_plain`): wall time,
+  peak memory, and the distance between the two sets of percentiles in Monte Carlo errors;
 - scaling: wall time and peak memory (RSS of the process and its workers) at 10^5, 10^6, 10^7 samples;
 - sobol: the full Sobol analysis (3 sectors x 5 outputs, N = 2^13, 1000 resamples) vs SALib's
   ``ProblemSpec`` (``sample_sobol`` -> ``evaluate(nprocs=2)`` -> ``analyze_sobol``) on the same design.
@@ -13,11 +15,14 @@ Nothing here is a test: it prints what it measures. Sections:
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import warnings
 
 import numpy as np
 import psutil
@@ -116,11 +121,48 @@ def measure(code: str) -> tuple[float, float]:
     return wall, peak[0] / 2**20
 
 
-def run_code(samples: int, jobs: int, backend: str = "loky") -> str:
+def run_code(samples: int, jobs: int, backend: str | None = None, out: str | None = None) -> str:
+    """Python code of a ``mcpot run`` (in memory); with ``out``, its summary is saved there (npz)."""
+    backend_arg = "" if backend is None else f", backend={backend!r}"
+    save = (
+        f"; w = r.wide(); import numpy as np; np.savez({out!r}, output=w.output.to_numpy(str), "
+        "value=w[['p2.5','p5','p25','p50','p75','p95','p97.5']].to_numpy(float), "
+        "se=r.summary.pivot(index='output', columns='statistic', values='mc_se')"
+        ".loc[w.output, ['p2.5','p5','p25','p50','p75','p95','p97.5']].to_numpy(float))"
+        if out
+        else ""
+    )
     return (
         "from mcpot.engine.run import RunConfig, run; "
-        f"run(RunConfig(samples={samples}, seed=1, jobs={jobs}, backend={backend!r}), write=False)"
+        f"r = run(RunConfig(samples={samples}, seed=1, jobs={jobs}{backend_arg}), write=False)" + save
     )
+
+
+def bench_plain(samples: int, jobs: int = 2) -> dict[str, float]:
+    """``mcpot run`` vs the plain-numpy script (:mod:`mcpot.bench_plain`) at ``samples``, both in fresh
+    processes: wall times, peak memories, and how far apart their percentiles are in MC errors."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, plain = f"{tmp}/ours.npz", f"{tmp}/plain.npz"
+        t_ours, m_ours = measure(run_code(samples, jobs, out=ours))
+        t_plain, m_plain = measure(f"from mcpot.bench_plain import main; main({samples}, {plain!r})")
+        a, b = np.load(ours), np.load(plain)
+        where = {str(n): i for i, n in enumerate(b["output"])}
+        order = [where[str(n)] for n in a["output"]]
+        z = np.abs(a["value"] - b["value"][order]) / (np.sqrt(2.0) * a["se"])
+    return {
+        "ours_s": t_ours,
+        "ours_mib": m_ours,
+        "plain_s": t_plain,
+        "plain_mib": m_plain,
+        "ratio": t_plain / t_ours,
+        "max_z": float(np.nanmax(z)),
+        "within_3": float(np.mean(z[np.isfinite(z)] < 3.0)),
+        "compared": int(np.isfinite(z).sum()),
+    }
+
+
+def _load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def bench_sobol(n: int = 2**13, resamples: int = 1000, jobs: int = 2) -> dict[str, float]:
@@ -136,6 +178,7 @@ def bench_sobol(n: int = 2**13, resamples: int = 1000, jobs: int = 2) -> dict[st
     cfg = SensitivityConfig(samples=n, seed=1, jobs=jobs)
     t_ours = t_salib = 0.0
     worst = 0.0
+    messages: dict[str, None] = {}
     for i, sector in enumerate(priors):
         model = SectorModel.build(priors, sector)
         seed = cfg.child_seed(i, 0)
@@ -157,14 +200,23 @@ def bench_sobol(n: int = 2**13, resamples: int = 1000, jobs: int = 2) -> dict[st
         sp = ProblemSpec(
             {"names": list(model.names), "bounds": [[0.0, 1.0]] * model.dim, "outputs": list(model.outputs)}
         )
-        sp.sample_sobol(n, calc_second_order=False, seed=seed)
-        sp.evaluate(_UnitModel(model), nprocs=jobs)
-        sp.analyze_sobol(calc_second_order=False, num_resamples=resamples, seed=seed + 1)
+        with warnings.catch_warnings(record=True) as caught:  # the same warning for every sector
+            warnings.simplefilter("always")
+            sp.sample_sobol(n, calc_second_order=False, seed=seed)
+            sp.evaluate(_UnitModel(model), nprocs=jobs)
+            sp.analyze_sobol(calc_second_order=False, num_resamples=resamples, seed=seed + 1)
+        messages.update({str(w.message).splitlines()[0]: None for w in caught})
         t_salib += time.perf_counter() - t
         for k, out in enumerate(model.outputs):
             ref = sp.analysis[out] if len(model.outputs) > 1 else sp.analysis
             worst = max(worst, np.abs(ours.S1[k] - ref["S1"]).max(), np.abs(ours.ST[k] - ref["ST"]).max())
-    return {"ours_s": t_ours, "salib_s": t_salib, "speedup": t_salib / t_ours, "max_abs_diff": worst}
+    return {
+        "ours_s": t_ours,
+        "salib_s": t_salib,
+        "speedup": t_salib / t_ours,
+        "max_abs_diff": worst,
+        "warnings": list(messages),
+    }
 
 
 class _UnitModel:
@@ -239,42 +291,70 @@ def bench_sobol_target_ci(
     return {"before": b, "after": a, "ratio": b / a, "reached": reached}
 
 
-def main(quick: bool = False, sobol: bool = True) -> None:
-    """Print every section; ``quick`` skips 10^7 samples."""
+def main(quick: bool = False, sobol: bool = True, e2e: bool = False, repeats: int = 3) -> None:
+    """Print every section (each with the load average when it started).
+
+    ``quick`` (under a minute on 2 idle cores): kernel, one ``--jobs 1``/``--jobs 2`` pair at 10^6,
+    ``mcpot run`` vs plain numpy at 10^5, no 10^7 run, no Sobol. ``e2e``: the end-to-end figures only
+    (``repeats`` pairs at 10^6, plain numpy at 10^6, 10^7 samples). Otherwise everything.
+    """
     st = bench_startup()
     print("start-up (python -m mcpot --help in a subprocess, 5 runs)")
     print(f"  median {st['median_s']:.2f} s (range {st['min_s']:.2f}-{st['max_s']:.2f} s; target < 0.5 s)")
-    k = bench_kernel()
-    print("kernel (equations 1-2, 200,000 samples x 4 categories x 14 years)")
-    print(f"  throughput            {k['throughput']:.3e} sample-category-years/s")
+    if not e2e:
+        k = bench_kernel()
+        print(f"kernel (equations 1-2, 200,000 samples x 4 categories x 14 years) [{_load()}]")
+        print(f"  throughput            {k['throughput']:.3e} sample-category-years/s")
+        print(
+            f"  floor exp+expit       {k['floor_s']:.4f} s vs kernel {k['kernel_s']:.4f} s -> ratio "
+            f"{k['ratio_floor']:.2f} (target >= 0.5)"
+        )
+        print(
+            f"  per-sample Python loop {k['loop_s']:.2f} s (extrapolated from 2,000 samples) -> kernel is "
+            f"{k['ratio_loop']:.0f}x faster (target >= 100x)"
+        )
+    print(f"parallel (mcpot run, 3 sectors, 10^6 samples, LHS; wall time includes start-up) [{_load()}]")
+    for i in range(1 if quick else repeats):
+        t1, m1 = measure(run_code(10**6, 1))
+        t2, m2 = measure(run_code(10**6, 2))
+        print(
+            f"  [{i + 1}] --jobs 1 {t1:.1f} s ({m1:.0f} MiB), --jobs 2 {t2:.1f} s ({m2:.0f} MiB) -> speedup "
+            f"{t1 / t2:.2f} (target >= 1.7)  [{_load()}]"
+        )
+    if not (quick or e2e):
+        for backend in ("loky", "threading"):
+            t, m = measure(run_code(10**6, 2, backend))
+            print(f"  --jobs 2 --backend {backend:<9} {t:.1f} s ({m:.0f} MiB) -> speedup {t1 / t:.2f}")
+    n_plain = 10**5 if quick else 10**6
+    p = bench_plain(n_plain)
     print(
-        f"  floor exp+expit       {k['floor_s']:.4f} s vs kernel {k['kernel_s']:.4f} s -> ratio "
-        f"{k['ratio_floor']:.2f} (target >= 0.5)"
+        f"mcpot run --jobs 2 vs a plain-numpy script (exact scipy ppf, all outputs in memory, "
+        f"np.percentile), {n_plain:,} samples [{_load()}]"
     )
     print(
-        f"  per-sample Python loop {k['loop_s']:.2f} s (extrapolated from 2,000 samples) -> kernel is "
-        f"{k['ratio_loop']:.0f}x faster (target >= 100x)"
+        f"  mcpot {p['ours_s']:.1f} s (peak {p['ours_mib']:.0f} MiB), plain numpy {p['plain_s']:.1f} s "
+        f"(peak {p['plain_mib']:.0f} MiB) -> mcpot {p['ratio']:.1f}x faster (target >= 10x at 10^6)"
     )
-    t1, _ = measure(run_code(10**6, 1))
-    t2, m2 = measure(run_code(10**6, 2))
-    t3, m3 = measure(run_code(10**6, 2, "threading"))
-    print("parallel (mcpot run, 3 sectors, 10^6 samples, LHS; wall time includes start-up)")
-    loky = f"--jobs 2 {t2:.1f} s (loky, {m2:.0f} MiB)"
-    print(f"  --jobs 1 {t1:.1f} s, {loky} -> speedup {t1 / t2:.2f} (target >= 1.6)")
-    print(f"  --jobs 2 --backend threading {t3:.1f} s ({m3:.0f} MiB) -> speedup {t1 / t3:.2f}")
-    print("scaling (3 sectors, --jobs 2; wall time, peak RSS of the process and its workers)")
-    rows = [(10**5, *measure(run_code(10**5, 2))), (10**6, t2, m2)]
+    print(
+        f"  percentiles: {p['within_3']:.1%} of {p['compared']} within 3 MC errors of each other, largest "
+        f"difference {p['max_z']:.1f} MC errors (independent draws: a few above 3 are expected)"
+    )
     if not quick:
-        rows.append((10**7, *measure(run_code(10**7, 2))))
-    for n, t, m in rows:
-        print(f"  N = {n:>10,}  {t:7.1f} s  {t / n * 1e6:6.1f} us/sample  peak {m:7.0f} MiB")
-    if sobol:
+        print(
+            f"scaling (3 sectors, --jobs 2; wall time, peak RSS of the process and its workers) [{_load()}]"
+        )
+        for n in (10**5, 10**7) if e2e else (10**5, 10**6, 10**7):
+            t, m = measure(run_code(n, 2))
+            print(f"  N = {n:>10,}  {t:7.1f} s  {t / n * 1e6:6.1f} us/sample  peak {m:7.0f} MiB  [{_load()}]")
+    if sobol and not (quick or e2e):
         s = bench_sobol()
-        print("sobol (3 sectors x 5 outputs, N = 2^13, 1000 resamples, S1 + ST, 2 workers)")
+        print(f"sobol (3 sectors x 5 outputs, N = 2^13, 1000 resamples, S1 + ST, 2 workers) [{_load()}]")
         print(
             f"  mcpot {s['ours_s']:.1f} s, SALib ProblemSpec {s['salib_s']:.1f} s -> {s['speedup']:.1f}x "
             f"(target >= 3x); largest |S1/ST difference| {s['max_abs_diff']:.1e} (must be <= 1e-10)"
         )
+        for message in s["warnings"]:
+            print(f"  (SALib warned, once per sector: {message})")
         bench_sobol_target_ci()
 
 

@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mcpot"
 LAYERS = {
     "errors": 0,
     "_version": 0,
+    "progress": 0,
     "model": 1,
     "engine": 2,
     "sensitivity": 3,
@@ -23,6 +24,7 @@ LAYERS = {
     "cli": 5,
     "bench": 4,
     "docs_figures": 4,
+    "bench_plain": 4,
     "__main__": 6,
     "__init__": 6,
 }

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from mcpot.cli import model, run, sensitivity, stress  # noqa: F401  (registers the commands)
+from mcpot import progress
+from mcpot.cli import dependence, model, run, sensitivity, stress  # noqa: F401  (registers the commands)
 from mcpot.cli.common import COMMANDS, resolve_sectors
 from mcpot.cli.parser import build_parser
 from mcpot.errors import McpotError
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
         pd.set_option("display.width", 160)
         resolve_sectors(args)
+        progress.set_enabled(not getattr(args, "quiet", False))
         return COMMANDS[args.command](args)
     except McpotError as exc:
         print(f"mcpot: error: {exc}", file=sys.stderr)

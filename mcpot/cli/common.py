@@ -95,7 +95,13 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         default=2 * BLOCK,
         help=f"samples per chunk, rounded up to whole blocks of {BLOCK} ({2 * BLOCK})",
     )
-    p.add_argument("--backend", default="loky", help="joblib backend: loky (default) or dask")
+    p.add_argument(
+        "--backend",
+        default=None,
+        help="how chunks run in parallel: threading (threads of this process; the default of run, stress "
+        "and discover), loky (worker processes; the default of sobol, morris, tornado), multiprocessing, "
+        "sequential (no workers), or dask (a dask.distributed cluster, see --scheduler)",
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -104,7 +110,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         "default: a LocalCluster on this machine)",
     )
     p.add_argument("--out", metavar="DIR", default=None, help="run folder (default: runs/<time>-<id>)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--quiet", "--no-progress", dest="quiet", action="store_true", help="no progress bar (stderr)"
+    )
 
 
 def add_sampling_options(p: argparse.ArgumentParser, samples: int) -> None:
@@ -161,7 +169,7 @@ def run_config(args: argparse.Namespace, **changes):
         tolerance=args.tolerance,
         jobs=args.jobs,
         chunk=args.chunk_size,
-        backend=args.backend,
+        **({"backend": args.backend} if args.backend else {}),
         scheduler=args.scheduler,
         overrides=tuple(args.overrides),
     )
@@ -185,7 +193,7 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
         target_ci=getattr(args, "target_ci", None),
         max_samples=getattr(args, "max_samples", 2_000_000),
         jobs=args.jobs,
-        backend=args.backend,
+        **({"backend": args.backend} if args.backend else {}),
         scheduler=args.scheduler,
         chunk=args.chunk_size,
         overrides=tuple(args.overrides),

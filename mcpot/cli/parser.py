@@ -96,7 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quantiles", default="0.05,0.95", help="the two prior quantiles (0.05,0.95)")
 
     p = sub.add_parser("bench", help="measure speed and memory on this machine (prints figures)")
-    p.add_argument("--quick", action="store_true", help="skip the 10^7-sample run")
+    p.add_argument(
+        "--quick", action="store_true", help="under a minute: no 10^7 run, no Sobol, plain numpy at 10^5"
+    )
+    p.add_argument(
+        "--e2e",
+        action="store_true",
+        help="end-to-end figures only: 3 --jobs 1/2 pairs and plain numpy at 10^6, 10^7 samples",
+    )
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol vs SALib comparison")
 
     p = sub.add_parser("stress", help="scenarios, readings and prior sets side by side")
@@ -181,4 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sectors", type=sector_list, default=None)
     p.add_argument("--priors", metavar="DIR", default=None)
     p.add_argument("--csv", metavar="FILE", default=None, help="also write the table as CSV")
+
+    from mcpot.cli import dependence  # shapley, robustness
+
+    dependence.add_parsers(sub)
     return parser

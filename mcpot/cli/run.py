@@ -67,13 +67,31 @@ def print_run(result) -> None:
             _interval(w, f"{sector}.band_high.2035", 100, "%"),
         ]
         print(f"{sector:<14}" + "".join(f"{c:>26}" for c in cells) + claim)
+    from mcpot.model.kernel import GROWTH_YEARS  # numpy: imported when a run has finished
+
+    if cfg.horizon >= GROWTH_YEARS[-1]:
+        print_growth(result, w)
     if result.run_dir is not None:
         print(f"\nrun folder: {result.run_dir}  (summary.csv, claims.csv, diagnostics.csv, manifest.json)")
+
+
+def print_growth(result, w) -> None:
+    """Does growth slow after 2035? The growth outputs of a run with ``--horizon >= 2045``."""
+    claims = result.claims
+    print("\ngrowth after 2035: median [90% interval]")
+    print(f"{'sector':<14}{'year of fastest growth':>28}{'growth 2035-45 / 2025-35':>30}  P(growth slows)")
+    for sector in result.config.sectors:
+        slows = claims[(claims.sector == sector) & (claims.quantity == "growth_ratio")]
+        r, g = w.loc[f"{sector}.peak_growth_year"], w.loc[f"{sector}.growth_ratio"]
+        p = f"  {slows.probability.iloc[0]:.3f}" if len(slows) else "  n/a"
+        year = f"{r.p50:.0f} [{r.p5:.0f}, {r.p95:.0f}]"
+        ratio = f"{g.p50:.2f} [{g.p5:.2f}, {g.p95:.2f}]"
+        print(f"{sector:<14}{year:>28}{ratio:>30}{p}")
 
 
 @command("bench")
 def cmd_bench(args: argparse.Namespace) -> int:
     from mcpot.bench import main as bench
 
-    bench(quick=args.quick, sobol=not args.no_sobol)
+    bench(quick=args.quick, sobol=not args.no_sobol, e2e=args.e2e)
     return 0

@@ -71,7 +71,7 @@ def map_ordered(
     if backend == "dask":
         yield from _map_dask(fn, tasks, n_jobs, scheduler)
         return
-    if backend == "sequential" or (effective_n_jobs(n_jobs) == 1 and backend == "loky"):
+    if backend == "sequential" or (effective_n_jobs(n_jobs) == 1 and backend in ("loky", "threading")):
         yield from map(fn, tasks)
         return
     with parallel_config(backend=backend, n_jobs=n_jobs):

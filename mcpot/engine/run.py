@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
+from mcpot import progress as progress_bars
 from mcpot.engine import runs
 from mcpot.engine.chunks import (
     ChunkTask,
@@ -241,14 +241,8 @@ def _on_chunk(task: ChunkTask, run_dir: Path | None, every: float):
 def _progress(config: RunConfig, stats: Stats | None, show: bool):
     def wrap(results):
         done = stats.n if stats else 0
-        with tqdm(
-            total=config.samples,
-            initial=done,
-            unit="sample",
-            unit_scale=True,
-            delay=1.0,
-            disable=not show,
-            desc="mcpot run",
+        with progress_bars.bar(
+            total=config.samples, initial=done, unit="sample", unit_scale=True, show=show, desc="mcpot run"
         ) as bar:
             for result in results:
                 bar.update(int(result.block_n.sum()))

@@ -16,12 +16,15 @@ import numpy as np
 
 from mcpot.errors import PriorError
 from mcpot.model.kernel import (
+    BAND_YEARS,
     BASE_YEAR,
     GROWTH_YEARS,
     SectorOutputs,
     SectorParams,
+    category_potentials,
     get_reading,
     growth_after_2035,
+    interpolate,
     model_years,
     reduction_factor,
     sector_outputs,
@@ -244,8 +247,56 @@ def flatten(outputs: dict[str, SectorOutputs], space: ParameterSpace, reading: s
     return np.concatenate(blocks, axis=1)
 
 
+def _width(sp: SectorPriors, t: int, reading: str, growth: bool) -> int:
+    """Columns of one sector in :func:`evaluate`'s output (see :func:`output_columns`)."""
+    c = sum(sp.included)
+    return c * t + c * (t - (reading == "incremental")) + 2 * t + 2 + 2 * growth
+
+
 def evaluate(
-    space: ParameterSpace, X: np.ndarray, horizon: int = 2035, reading: str = "report"
+    space: ParameterSpace,
+    X: np.ndarray,
+    horizon: int = 2035,
+    reading: str = "report",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """All outputs of all sectors for inputs ``X[N, D]``: ``Y[N, M]`` (see :func:`output_columns`)."""
-    return flatten(evaluate_sectors(space, X, model_years(horizon), reading), space, reading)
+    """All outputs of all sectors for inputs ``X[N, D]``: ``Y[N, M]`` (see :func:`output_columns`).
+
+    The same numbers as ``flatten(evaluate_sectors(...))``, written straight into one matrix (``out``
+    if given, e.g. a buffer reused across blocks): no share array ``[N, C, T]``, no concatenation.
+    """
+    years = model_years(horizon)
+    t, n = years.size, X.shape[0]
+    first = 1 if reading == "incremental" else 0  # see _share_years
+    growth = years[-1] >= GROWTH_YEARS[-1]
+    widths = [_width(sp, t, reading, growth) for sp in space.sectors.values()]
+    Y = np.empty((n, sum(widths))) if out is None else out
+    if Y.shape != (n, sum(widths)):
+        raise ValueError(f"out has shape {Y.shape}, expected {(n, sum(widths))}")
+    col = 0
+    for (sector, sp), width in zip(space.sectors.items(), widths, strict=True):
+        p = space.sector_params(X, sector)
+        er = category_potentials(p, years, reading)
+        total = er.sum(axis=1)
+        present = [c for c, inc in enumerate(sp.included) if inc]
+        view = Y[:, col : col + width]
+        k = len(present)
+        for i, c in enumerate(present):
+            view[:, i * t : (i + 1) * t] = er[:, c, :]
+        shares = view[:, k * t : k * t + k * (t - first)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for i, c in enumerate(present):
+                np.divide(
+                    er[:, c, first:], total[:, first:], out=shares[:, i * (t - first) : (i + 1) * (t - first)]
+                )
+        j = k * t + k * (t - first)
+        view[:, j : j + t] = total
+        contribution = view[:, j + t : j + 2 * t]
+        np.divide(total, interpolate(p.emissions, p.emission_years, years), out=contribution)
+        for b, y in enumerate(BAND_YEARS):
+            view[:, j + 2 * t + b] = contribution[:, int(np.flatnonzero(years == y)[0])]
+        if growth:
+            peak, ratio = growth_after_2035(total, years)
+            view[:, -2], view[:, -1] = peak, ratio
+        col += width
+    return Y

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mcpot import progress
 from mcpot.engine import runs
 from mcpot.engine.evaluate import check_backend, evaluate_rows
 from mcpot.errors import McpotError
@@ -191,7 +192,7 @@ def _save(kind: str, cfg: SensitivityConfig, priors, tables, t0, started, out_di
     )
 
 
-def _sobol_one(model: SectorModel, cfg: SensitivityConfig, groups, seed: int):
+def _sobol_one(model: SectorModel, cfg: SensitivityConfig, groups, seed: int, on_step=None):
     """Replicate-design Sobol indices of one sector and grouping; (result, convergence rows or None)."""
     common = dict(
         outputs=model.outputs,
@@ -214,6 +215,7 @@ def _sobol_one(model: SectorModel, cfg: SensitivityConfig, groups, seed: int):
         n_start=cfg.samples,
         target_ci=cfg.target_ci,
         max_samples=cfg.max_samples,
+        on_step=on_step,
         **common,
     )
     steps = pd.DataFrame(conv.history, columns=["n", "evaluations", "widest_conf"])
@@ -237,6 +239,7 @@ def run_sobol(
     t0, started = time.perf_counter(), runs.utc_now()
     priors, models = _models(cfg, priors_dir)
     tables, history, notes = [], [], []
+    bar = progress.bar(total=len(models) * len(GROUPINGS), desc="mcpot sobol", unit="analysis")
     for i, (sector, model) in enumerate(models.items()):
         results = {}
         if model.dependent_sets:
@@ -246,6 +249,8 @@ def run_sobol(
                 f"({'; '.join(sets)})"
             )
         for j, grouping in enumerate(GROUPINGS):
+            bar.set_description(f"mcpot sobol {sector}/{grouping}")
+            bar.update()
             groups = model.group_labels(grouping)
             if groups is not None and len(set(groups)) < 2:
                 notes.append(
@@ -253,10 +258,17 @@ def run_sobol(
                     f"({groups[0]}), whose index is trivially 1"
                 )
                 continue
-            results[grouping], steps = _sobol_one(model, cfg, groups, cfg.child_seed(i, j))
+            results[grouping], steps = _sobol_one(
+                model,
+                cfg,
+                groups,
+                cfg.child_seed(i, j),
+                lambda n, widest: bar.set_postfix_str(f"N={n}, widest CI {widest:.3g}"),
+            )
             if steps is not None:
                 history.append(steps.assign(sector=sector, grouping=grouping))
         tables.append(sobol_table(results, sector, cfg.reading_label))
+    bar.close()
     indices = pd.concat(tables, ignore_index=True)
     found = drivers(indices)
     convergence = pd.concat(history, ignore_index=True) if history else None
@@ -293,7 +305,7 @@ def run_morris(
     t0, started = time.perf_counter(), runs.utc_now()
     priors, models = _models(cfg, priors_dir, warn=True)
     tables = []
-    for i, (sector, model) in enumerate(models.items()):
+    for i, (sector, model) in enumerate(progress.bar(models.items(), desc="mcpot morris", unit="sector")):
         res = morris.analyze(
             model,
             model.ppf,

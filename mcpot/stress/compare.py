@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mcpot import progress
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig
 from mcpot.engine.run import RunResult, run
@@ -83,7 +84,7 @@ def run_stress(
         base = dataclasses.replace(base, seed=int(np.random.SeedSequence().entropy))
     every = [Scenario(BASELINE, "the priors as given"), *scenarios]
     outputs, claims = [], []
-    for sc in every:
+    for sc in progress.bar(every, desc="mcpot stress", unit="scenario"):
         cfg = dataclasses.replace(
             base, overrides=base.overrides + sc.overrides, reading=sc.reading or base.reading
         )

@@ -8,7 +8,7 @@ Sobol' points as i.i.d.); :func:`converge_replicates` uses the replicate-spread 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +87,7 @@ def converge(
     evaluate: Evaluator | None = None,
     names: Sequence[str] | None = None,
     backend: str = "loky",
+    on_step: Callable[[int, float], None] | None = None,
 ) -> Convergence:
     """Double the number of base points until the Sobol' intervals are narrow enough.
 
@@ -108,6 +109,8 @@ def converge(
         Target for the largest S1/ST half-width (absolute, in index units).
     max_samples : int
         Largest number of model evaluations allowed.
+    on_step : callable, optional
+        Called after each step with ``(N, widest half-width)`` (e.g. to update a progress bar).
 
     Returns
     -------
@@ -165,6 +168,8 @@ def converge(
         frame.insert(0, "n", n)
         frames.append(frame)
         widest, where = _widest(res)
+        if on_step is not None:
+            on_step(n, widest)
         history = pd.concat(frames, ignore_index=True)
         if widest < target_ci:
             reason = (
@@ -229,6 +234,7 @@ def converge_replicates(
     names: Sequence[str] | None = None,
     num_resamples: int = 0,
     n_jobs: int = 1,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> ReplicateConvergence:
     """Double the base points per replicate until every S1/ST half-width is below ``target_ci``.
 
@@ -237,7 +243,8 @@ def converge_replicates(
     half-width (all outputs and parameters) is below ``target_ci`` or the next doubling would exceed
     ``max_samples`` model evaluations. Each replicate's design for ``2n`` starts with its design for
     ``n``, so only new rows are evaluated. ``num_resamples >= 2`` adds the bootstrap (for comparison)
-    to the final result only; it never decides when to stop.
+    to the final result only; it never decides when to stop. ``on_step(N, widest half-width)``, if
+    given, is called after each step (e.g. to update a progress bar).
 
     Raises
     ------
@@ -277,6 +284,8 @@ def converge_replicates(
         res = replicate_indices(Y, design, conf_level=conf_level, names=params, outputs=outs)
         widest, where = _widest(res)
         history.append((R * n, Y.shape[0], widest))
+        if on_step is not None:
+            on_step(R * n, widest)
         if widest < target_ci or total_rows(2 * n) > max_samples:
             if num_resamples:
                 res = replicate_indices(
