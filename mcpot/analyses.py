@@ -19,6 +19,7 @@ from . import morris, runs, sobol
 from .errors import McpotError
 from .evaluate import check_backend, evaluate_rows
 from .kernel import READINGS
+from .montecarlo import check_run_settings
 from .overrides import apply_overrides
 from .priors import SECTORS, load_priors
 from .sensitivity import GROUPINGS, SectorModel, drivers, morris_table, sobol_outputs, sobol_table, tornado
@@ -74,6 +75,7 @@ class SensitivityConfig:
 
     def __post_init__(self):
         check_backend(self.backend, self.scheduler)
+        check_run_settings(self.seed, self.jobs, self.horizon)
         unknown = [r for r in self.readings if r not in READINGS]
         if unknown or not self.readings:
             raise McpotError(f"unknown reading {', '.join(unknown)}; choose from {', '.join(READINGS)}")
@@ -312,7 +314,7 @@ def run_tornado(
         valid = _valid_outputs(model)
         if output not in valid:
             raise McpotError(
-                f"unknown output {output!r}; e.g. {', '.join(valid[:3])} ... "
+                f"--output: unknown output {output!r}; e.g. {', '.join(valid[:3])} ... "
                 f"(any of {len(valid)} outputs named sector.quantity[.category].year)"
             )
         frames.append(tornado(model, output, quantiles).assign(reading=cfg.reading_label))

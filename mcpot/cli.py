@@ -1,15 +1,19 @@
 """The ``mcpot`` command line: parses arguments, calls the API, prints. Nothing imports it.
 
-User errors (:class:`~mcpot.errors.McpotError`) print one message and exit with status 2, with no
-traceback.
+User errors (:class:`~mcpot.errors.McpotError`, and bad options) print one line naming the file/field
+or the option and exit with status 2, with no traceback; a full disk prints one line and exits 1 (what was
+kept, and how to resume); Ctrl-C exits 130 and SIGTERM 143, the run folder saying ``interrupted``.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
+import re
+import signal
 import sys
 from collections.abc import Callable
 
@@ -17,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, runs
-from .errors import McpotError
-from .kernel import READINGS
+from .errors import McpotError, Terminated
+from .evaluate import MAX_JOBS_PER_CORE
+from .kernel import BAND_YEARS, MAX_HORIZON, READINGS
 from .model import ParameterSpace
 from .overrides import apply_overrides
 from .priors import SECTORS, load_priors
@@ -78,24 +83,142 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line: ``mcpot run: error: --jobs: must be ...``."""
+
+    def error(self, message: str):
+        message = re.sub(r"^argument ([^:/ ]+)(/[^: ]+)?: ", r"\1: ", message)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
-    value = int(text.replace("_", ""))
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
+def seed_value(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def jobs_count(text: str) -> int:
+    """-1 (all cores) or 1..cores; above the cores capped (with a note), above 4x the cores refused."""
+    from joblib import cpu_count
+
+    value, cores = _integer(text), cpu_count()
+    if value == -1:
+        return value
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be -1 (all cores) or a positive number of workers, got {text}"
+        )
+    if value > MAX_JOBS_PER_CORE * cores:
+        raise argparse.ArgumentTypeError(
+            f"{value} workers is more than {MAX_JOBS_PER_CORE} per core ({cores} cores here)"
+        )
+    if value > cores:
+        print(
+            f"mcpot: note: --jobs {value} is more than the {cores} cores here; using {cores}", file=sys.stderr
+        )
+        return cores
+    return value
+
+
+def horizon_year(text: str) -> int:
+    value = _integer(text)
+    if not BAND_YEARS[1] <= value <= MAX_HORIZON:
+        raise argparse.ArgumentTypeError(f"must be a year from {BAND_YEARS[1]} to {MAX_HORIZON}, got {text}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
+def reading_list(text: str) -> tuple[str, ...]:
+    readings = tuple(r.strip() for r in text.split(",") if r.strip())
+    unknown = [r for r in readings if r not in READINGS]
+    if unknown or not readings:
+        raise argparse.ArgumentTypeError(
+            f"unknown reading {', '.join(unknown) or repr(text)}; choose from {', '.join(READINGS)}"
+        )
+    return readings
+
+
+def quantile_pair(text: str) -> tuple[float, float]:
+    try:
+        q = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        q = ()
+    if len(q) != 2 or not 0 < q[0] < q[1] < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be two quantiles 0 < low < high < 1, e.g. 0.05,0.95; got {text!r}"
+        )
+    return q
+
+
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """Options of commands that sample and evaluate the model (none change the numbers but --seed)."""
-    p.add_argument("--seed", type=int, default=None, help="root seed (default: drawn and recorded)")
-    p.add_argument("--jobs", type=int, default=-1, help="parallel workers (-1: all cores)")
+    p.add_argument(
+        "--seed", type=seed_value, default=None, help="root seed >= 0 (default: drawn and recorded)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=jobs_count,
+        default=-1,
+        help=f"parallel workers (-1: all cores; more than the cores is capped, more than "
+        f"{MAX_JOBS_PER_CORE} per core refused)",
+    )
     p.add_argument(
         "--chunk-size",
         type=positive_int,
         default=2 * BLOCK,
         help=f"samples per chunk, rounded up to whole blocks of {BLOCK} ({2 * BLOCK})",
     )
-    p.add_argument("--backend", default="loky", help="joblib backend: loky (default) or dask")
+    p.add_argument(
+        "--backend",
+        default="loky",
+        choices=("loky", "threading", "multiprocessing", "sequential", "dask"),
+        help="joblib backend: loky (default) or dask",
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -184,6 +307,8 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import resume, run
 
+    if args.resume and args.out:
+        raise McpotError("--out: not with --resume (a resumed run stays in its folder)")
     if args.resume:
         result = resume(
             args.resume, progress=not args.quiet, jobs=args.jobs, checkpoint_every=args.checkpoint_every
@@ -199,18 +324,51 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     print_run(result)
     if args.report and result.run_dir is not None:
-        from .report import write_report
-
-        print(f"report: {write_report(result.run_dir)}")
+        print(f"report: {report_into(result.run_dir)}")
     return 0
 
 
 @command("report")
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
-
-    print(write_report(args.run_dir, args.output))
+    print(report_into(args.run_dir, args.output))
     return 0
+
+
+def report_into(run_dir, output=None):
+    """Write the report of a run folder, holding its lock; record the outcome in the manifest.
+
+    A stale ``running`` manifest (its process was killed) is first recorded as ``interrupted``; the
+    report of an unfinished run shows what the folder holds, with a note. The results' status is
+    never changed by the report's outcome (``report: {status, path, error}`` in the manifest).
+    """
+    from pathlib import Path
+
+    from .report import write_report
+    from .runlock import RunLock
+
+    run_dir = Path(run_dir)
+    runs.read_manifest(run_dir)  # not a run folder: say so before making a lock file in it
+    with RunLock(run_dir):
+        manifest = runs.settle(run_dir, runs.read_manifest(run_dir))
+        if manifest["status"] != "complete":
+            print(
+                f"mcpot: note: {run_dir}: the run is {manifest['status']} ({manifest.get('error')}); the "
+                f"report shows what it holds; `mcpot run --resume {run_dir}` finishes a Monte Carlo run",
+                file=sys.stderr,
+            )
+        try:
+            path = write_report(run_dir, output)
+        except Exception as exc:
+            reason = runs.stop_reason(exc)[1]
+            runs.record_report(run_dir, "failed", error=reason)
+            if runs.is_disk_full(exc):
+                raise runs.disk_full(
+                    exc,
+                    f"no report (the results are kept): free space, then `mcpot report {run_dir}`",
+                ) from None
+            raise
+        runs.record_report(run_dir, "complete", path)
+    return path
 
 
 def _interval(w: pd.DataFrame, output: str, scale: float, unit: str) -> str:
@@ -309,7 +467,7 @@ def cmd_morris(args: argparse.Namespace) -> int:
 def cmd_tornado(args: argparse.Namespace) -> int:
     from .analyses import run_tornado
 
-    q = tuple(float(x) for x in args.quantiles.split(","))
+    q = args.quantiles
     res = run_tornado(sensitivity_config(args, 1), args.output, q, priors_dir=args.priors, out_dir=args.out)
     print(
         f"Tornado: each input at its P{100 * q[0]:g} and P{100 * q[1]:g}, others at their medians "
@@ -331,10 +489,10 @@ def add_sampling_options(p: argparse.ArgumentParser, samples: int) -> None:
     """--samples, --design, --horizon and --tolerance: what a Monte Carlo run (RunConfig) needs."""
     p.add_argument("--samples", type=positive_int, default=samples, help=f"number of samples ({samples})")
     p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
-    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument("--horizon", type=horizon_year, default=2035, help="last year, 2035..2060 (2035)")
     p.add_argument(
         "--tolerance",
-        type=float,
+        type=fraction,
         default=0.10,
         help="relative tolerance of the 'within +/- x of a published figure' claims (0.10)",
     )
@@ -345,11 +503,11 @@ def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     p.add_argument(
         "--readings",
-        type=lambda t: tuple(t.split(",")),
+        type=reading_list,
         default=None,
         help="several readings, entered as a discrete factor 'reading' (e.g. report,incremental)",
     )
-    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument("--horizon", type=horizon_year, default=2035, help="last year, 2035..2060 (2035)")
     p.add_argument("--resamples", type=positive_int, default=1000, help="bootstrap resamples (1000)")
 
 
@@ -502,7 +660,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mcpot",
         description="Monte Carlo uncertainty and sensitivity analysis of the digital-technology "
         "carbon-reduction model of CAICT's 2024 'Digital Carbon Neutrality: Industry'.",
@@ -523,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run")
     p.add_argument(
         "--checkpoint-every",
-        type=float,
+        type=non_negative,
         default=2.0,
         metavar="SECONDS",
         help="seconds between checkpoints of finished chunks (2; 0: after every chunk)",
@@ -536,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--second-order", action="store_true", help="second-order indices too")
     p.add_argument(
         "--target-ci",
-        type=float,
+        type=positive,
         default=None,
         metavar="W",
         help="double N until every S1/ST CI half-width is below W (or --max-samples)",
@@ -561,7 +719,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="output to swing, e.g. steel.band_high.2035 (repeatable; default: band ends and "
         "2035 total of each sector)",
     )
-    p.add_argument("--quantiles", default="0.05,0.95", help="the two prior quantiles (0.05,0.95)")
+    p.add_argument(
+        "--quantiles", type=quantile_pair, default=(0.05, 0.95), help="the two prior quantiles (0.05,0.95)"
+    )
 
     p = sub.add_parser("bench", help="measure speed and memory on this machine (prints figures)")
     p.add_argument("--quick", action="store_true", help="skip the 10^7-sample run")
@@ -574,7 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", metavar="FILE", help="TOML file of named scenarios")
     p.add_argument(
         "--readings",
-        type=lambda t: tuple(t.split(",")),
+        type=reading_list,
         default=None,
         help="also compare these readings, e.g. incremental,rescaled,linear",
     )
@@ -597,7 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-simulations", type=positive_int, default=200_000, help="model runs per sector (200000)"
     )
-    p.add_argument("--epsilon", type=float, default=0.05, help="target tolerance of the distance (0.05)")
+    p.add_argument("--epsilon", type=positive, default=0.05, help="target tolerance of the distance (0.05)")
     # ABC draws its own particles: the RunConfig fields it does not use get fixed values
     p.set_defaults(samples=2, design="lhs", horizon=2035, tolerance=0.10)
 
@@ -606,33 +766,48 @@ def build_parser() -> argparse.ArgumentParser:
     add_engine_options(p)
     p.add_argument("--output", required=True, help="e.g. steel.band_high.2035")
     side = p.add_mutually_exclusive_group(required=True)
-    side.add_argument("--above", type=float, help="threshold the output exceeds (e.g. 0.20)")
-    side.add_argument("--below", type=float, help="threshold the output falls below")
+    side.add_argument("--above", type=_number, help="threshold the output exceeds (e.g. 0.20)")
+    side.add_argument("--below", type=_number, help="threshold the output falls below")
     add_sampling_options(p, samples=20_000)
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=SECTORS)
     p.add_argument("--priors", metavar="DIR", default=None)
-    p.add_argument("--k-mid", type=float, default=0.5, help="adoption midpoint of the logistic")
-    p.add_argument("--reg", type=float, default=0.01, help="weight pulling alpha to -beta*k_mid")
+    p.add_argument("--k-mid", type=fraction, default=0.5, help="adoption midpoint of the logistic")
+    p.add_argument("--reg", type=non_negative, default=0.01, help="weight pulling alpha to -beta*k_mid")
     return parser
+
+
+def _terminate(signum, frame):
+    raise Terminated(signal.Signals(signum).name)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     pd.set_option("display.width", 160)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # a run folder records `interrupted`, as for ^C
     try:
         return COMMANDS[args.command](args)
     except McpotError as exc:
         print(f"mcpot: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
+    except Terminated as exc:
+        print(f"mcpot: terminated ({exc.signal_name})", file=sys.stderr)
+        return 128 + signal.Signals[exc.signal_name].value
     except KeyboardInterrupt:
         print("mcpot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # the machine, not mcpot: a full disk, a folder it may not write, ...
+        if exc.filename is None and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"mcpot: error: {exc.filename or 'a file'}: {exc.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

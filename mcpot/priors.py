@@ -32,10 +32,13 @@ from scipy import stats
 from . import distributions
 from .errors import PriorError
 from .kernel import BAND_YEARS, BASE_YEAR, CATEGORIES, MAX_HORIZON
+from .sampling import spearman_to_pearson
 
 SECTORS: tuple[str, ...] = ("steel", "petrochemical", "cement")
 CATEGORY_PARAMS: tuple[str, ...] = ("K0", "K_max", "S", "alpha", "beta")
 DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[1] / "priors"
+#: Largest prior file read (bytes): the bundled ones are ~10 kB; anything near this is not a prior file.
+MAX_PRIOR_BYTES = 1_000_000
 
 ENTRY_KEYS = {"value", "dist", "params", "lower", "upper", "unit", "source"}
 TOP_KEYS = {
@@ -272,10 +275,7 @@ def load_sector(path: str | Path) -> SectorPriors:
     """
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PriorError(file, "-", f"cannot read the file ({exc.strerror})") from None
+    text = _read_text(path)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -364,12 +364,39 @@ def load_sector(path: str | Path) -> SectorPriors:
     return SectorPriors(sector, path, text, priors, tuple(included), tuple(years), correlations)
 
 
+def _read_text(path: Path) -> str:
+    """The file's text: at most :data:`MAX_PRIOR_BYTES`, UTF-8, no NUL bytes (else a PriorError)."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PRIOR_BYTES:
+            raise PriorError(
+                file, "-", f"{size:,} bytes is too large for a prior file (limit {MAX_PRIOR_BYTES:,} bytes)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PriorError(file, "-", f"cannot read the file ({exc.strerror})") from None
+    if b"\0" in data:
+        raise PriorError(file, "-", f"a binary file, not TOML text (NUL byte at offset {data.index(0)})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PriorError(
+            file, "-", f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8"
+        ) from None
+
+
 def _correlations(file, sector, entries, priors):
+    """Validated ``[[correlation]]`` pairs: known free inputs, no self or repeated pairs, a valid matrix."""
     if not isinstance(entries, list):
         raise PriorError(file, "correlation", "must be an array of tables ([[correlation]])")
     pairs = []
+    seen: dict[frozenset, tuple[int, float]] = {}
     for i, entry in enumerate(entries):
         where = f"correlation[{i}]"
+        if not isinstance(entry, dict):
+            raise PriorError(file, where, "must be a table with `between` and `rho`")
         _unknown(entry, {"between", "rho", "source"}, file, f"{where}.")
         between, rho = entry.get("between"), entry.get("rho")
         if not (isinstance(between, list) and len(between) == 2):
@@ -386,10 +413,56 @@ def _correlations(file, sector, entries, priors):
                 raise PriorError(file, f"{where}.between", f"no input named {b!r}{hint}")
             if priors[name].fixed:
                 raise PriorError(file, f"{where}.between", f"{b!r} is fixed: it cannot be correlated")
-        if not isinstance(rho, int | float) or not -1 < rho < 1:
+        if names[0] == names[1]:
+            raise PriorError(file, f"{where}.between", f"correlates {between[0]!r} with itself")
+        if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 < rho < 1:
             raise PriorError(file, f"{where}.rho", f"must be a number in (-1, 1), got {rho!r}")
+        key = frozenset(names)
+        if key in seen:
+            j, other = seen[key]
+            problem = (
+                f"repeats the pair of correlation[{j}]"
+                if other == rho
+                else f"conflicts with correlation[{j}] (rho {rho:g} vs {other:g} for the same pair)"
+            )
+            raise PriorError(file, f"{where}.between", f"{between[0]} ~ {between[1]} {problem}")
+        seen[key] = (i, float(rho))
         pairs.append((names[0], names[1], float(rho)))
+    _check_positive_definite(file, sector, pairs)
     return tuple(pairs)
+
+
+def _check_positive_definite(file, sector, pairs) -> None:
+    """The rank correlations must give a positive definite copula matrix (as the sampler needs).
+
+    When they do not, the message gives the smallest eigenvalue and the pairs within the block that
+    its eigenvector spans (the inputs that cannot be correlated that way all at once).
+    """
+    if not pairs:
+        return
+    names = list(dict.fromkeys(n for a, b, _ in pairs for n in (a, b)))
+    index = {n: i for i, n in enumerate(names)}
+    R = np.eye(len(names))
+    for a, b, rho in pairs:
+        R[index[a], index[b]] = R[index[b], index[a]] = rho
+    P = spearman_to_pearson(R)
+    np.fill_diagonal(P, 1.0)
+    try:
+        np.linalg.cholesky(P)
+        return
+    except np.linalg.LinAlgError:
+        pass
+    values, vectors = np.linalg.eigh(P)
+    v = np.abs(vectors[:, 0])
+    block = {names[i] for i in np.flatnonzero(v >= 0.25 * v.max())}
+    short = len(sector) + 1
+    involved = [f"{a[short:]}~{b[short:]} ({rho:g})" for a, b, rho in pairs if a in block and b in block]
+    raise PriorError(
+        file,
+        "correlation",
+        f"the rho do not form a valid correlation matrix (not positive definite: smallest eigenvalue "
+        f"{values[0]:.3g}); these pairs conflict: {', '.join(involved)}; lower some |rho|",
+    )
 
 
 def load_priors(
