@@ -10,7 +10,7 @@ Run with ``python benchmarks/bench_dask.py`` (needs ``pip install -e ".[dask]"``
   steady-state cost of a run on an already running cluster;
 * ``dask-stock``: as ``dask-warm``, but a LocalCluster with dask's defaults, as a user-made cluster
   has: the workers' statistical profiler on and ``MALLOC_TRIM_THRESHOLD_=65536`` (mcpot's own
-  cluster turns both off, see :func:`mcpot.evaluate._local_cluster`).
+  cluster turns both off, see :func:`mcpot.engine.evaluate._local_cluster`).
 
 Each engine runs in a fresh Python process, so none sees another's workers. Peak memory is the largest
 sum of the resident set sizes of that process and all its descendants (loky workers; dask workers),
@@ -35,7 +35,7 @@ from contextlib import contextmanager
 import numpy as np
 import psutil
 
-from mcpot.pipeline import RunConfig, run
+from mcpot.engine.run import RunConfig, run
 
 CONFIG = RunConfig(samples=1_000_000, seed=1, design="lhs")
 ENGINES = {
@@ -99,7 +99,7 @@ def engine_config(engine: str) -> Iterator[RunConfig]:
         return
     import distributed
 
-    from mcpot import evaluate
+    from mcpot.engine import evaluate
 
     if engine == "dask-warm":
         cluster = evaluate._local_cluster(distributed, 2)  # exactly what backend="dask" starts

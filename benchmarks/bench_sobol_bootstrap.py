@@ -5,7 +5,7 @@ model with D=26 inputs, M=5 outputs and N=2^13 base points (first and total orde
 rows), then times
 
 * ``SALib.analyze.sobol.analyze`` (serial, 1000 resamples), once per output, and
-* ``mcpot.sobol.sobol_indices`` (1000 resamples, all outputs at once) with ``n_jobs=1`` and
+* ``mcpot.sensitivity.sobol.sobol_indices`` (1000 resamples, all outputs at once) with ``n_jobs=1`` and
   ``n_jobs=2`` (loky; the first parallel call includes starting the workers),
 
 checks that the point estimates agree to 1e-10 and prints the times, ratios and how far apart the
@@ -19,7 +19,7 @@ import time
 import numpy as np
 from SALib.analyze import sobol as salib_sobol
 
-from mcpot import sobol
+from mcpot.sensitivity import sobol
 
 D, M, N = 26, 5, 2**13
 RESAMPLES = 1000

@@ -1,7 +1,5 @@
-"""``python -m mcpot``: the command line, as the ``mcpot`` script."""
+"""``python -m mcpot``: the command line."""
 
-import sys
+from mcpot.cli import main
 
-from .cli import main
-
-sys.exit(main())
+raise SystemExit(main())

@@ -22,7 +22,7 @@ import numpy as np
 import psutil
 from scipy.special import expit
 
-from .kernel import BASE_YEAR, SectorParams, category_potentials, model_years
+from mcpot.model.kernel import BASE_YEAR, SectorParams, category_potentials, model_years
 
 
 def _best(fn, repeat: int = 3) -> float:
@@ -117,7 +117,7 @@ def measure(code: str) -> tuple[float, float]:
 
 def run_code(samples: int, jobs: int, backend: str = "loky") -> str:
     return (
-        "from mcpot.pipeline import RunConfig, run; "
+        "from mcpot.engine.run import RunConfig, run; "
         f"run(RunConfig(samples={samples}, seed=1, jobs={jobs}, backend={backend!r}), write=False)"
     )
 
@@ -126,10 +126,10 @@ def bench_sobol(n: int = 2**13, resamples: int = 1000, jobs: int = 2) -> dict[st
     """mcpot's Sobol analysis vs SALib's ProblemSpec pipeline on the same design (3 sectors x 5 outputs)."""
     from SALib import ProblemSpec
 
-    from . import sobol
-    from .analyses import SensitivityConfig, _engine
-    from .priors import load_priors
-    from .sensitivity import SectorModel
+    from mcpot.model.priors import load_priors
+    from mcpot.sensitivity import sobol
+    from mcpot.sensitivity.analyses import SensitivityConfig, _engine
+    from mcpot.sensitivity.sector import SectorModel
 
     priors = load_priors()
     cfg = SensitivityConfig(samples=n, seed=1, jobs=jobs)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mcpot import calibration as abc
-from mcpot.distributions import Truncated
+from mcpot.engine.sampling import copula_factor
 from mcpot.errors import McpotError
-from mcpot.model import ParameterSpace
-from mcpot.priors import load_priors
-from mcpot.sampling import copula_factor
+from mcpot.model.distributions import Truncated
+from mcpot.model.priors import load_priors
+from mcpot.model.space import ParameterSpace
+from mcpot.stress import calibration as abc
 
 SIGMA = 0.3  # noise sd of the linear-Gaussian test model
 THETA = np.array([0.8, -0.5, 0.3])  # truth; the third input does not enter the statistics

@@ -15,14 +15,14 @@ import psutil
 import pytest
 from numpy.testing import assert_array_equal
 
-from mcpot import evaluate
+from mcpot.engine import evaluate
+from mcpot.engine.chunks import ChunkTask, RunConfig, make_task, simulate, summary_table
+from mcpot.engine.evaluate import map_ordered
+from mcpot.engine.run import run
+from mcpot.engine.sampling import BLOCK
 from mcpot.errors import McpotError
-from mcpot.evaluate import map_ordered
-from mcpot.model import ParameterSpace
-from mcpot.montecarlo import ChunkTask, RunConfig, make_task, simulate, summary_table
-from mcpot.pipeline import run
-from mcpot.priors import load_priors
-from mcpot.sampling import BLOCK
+from mcpot.model.priors import load_priors
+from mcpot.model.space import ParameterSpace
 
 distributed = pytest.importorskip("distributed")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mcpot import discovery
+from mcpot.stress import discovery
 
 NAMES = [f"x{i}" for i in range(5)]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mcpot import kernel
-from mcpot.kernel import (
+from mcpot.model import kernel
+from mcpot.model.kernel import (
     SectorParams,
     adoption,
     category_potentials,

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcpot.kernel import CATEGORIES
-from mcpot.model import ParameterSpace, evaluate, output_columns
-from mcpot.priors import SECTORS, load_priors
+from mcpot.model.kernel import CATEGORIES
+from mcpot.model.priors import SECTORS, load_priors
+from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 LITERATURE = Path(__file__).resolve().parents[1] / "priors-literature"
 SHARED = ("K0", "K_max", "S", "beta")  # as the default priors
@@ -73,7 +73,7 @@ def test_adoption_and_emission_priors_are_the_defaults(literature):
 
 
 def test_rf_medians_land_in_the_evidence_ranges(rf_at_medians):
-    """Ranges computed by hand from ../shared/EVIDENCE.md (Q crude steel 1013-1018 Mt, clinker 1350-1450 Mt;
+    """Ranges computed by hand from docs/evidence.md (Q crude steel 1013-1018 Mt, clinker 1350-1450 Mt;
     coal 2.46-2.77 tCO2/tce; grid 0.53-0.59 tCO2/MWh; 1 kgce = 29.31 MJ):
 
     steel energy_management: 3.8 kgce/t (monitoring) .. 10.5 kgce/t (whole CISA programme)
@@ -86,7 +86,7 @@ def test_rf_medians_land_in_the_evidence_ranges(rf_at_medians):
     cement automatic_control (fuel part): kiln control 2.5-7 kgce/t clinker (2.5-5% of 100-110 kgce/t, or 3-7)
         1350 * 0.0025 * 2.46 = 8.3 .. 1450 * 0.007 * 2.77 = 28.1 Mt; with the full 2.5-10% (up to 11 kgce/t)
         and grinding power the category stays below 1450 * 0.011 * 2.77 + 1450 * 0.003 * 0.59 = 46.8 Mt
-    Both stay below what EVIDENCE.md says the report implies: steel automatic control ~94 Mt (~39 kgce/t,
+    Both stay below what docs/evidence.md says the report implies: steel automatic control ~94 Mt (~39 kgce/t,
     "high but possible"), cement automatic control ~44 Mt ("at or above the top of the literature").
 
     Obtained (medians): steel 11.9 / 34.3 / 12.4 / 9.7; cement 5.9 / 18.7 / - / 6.7; petrochemical
@@ -98,7 +98,7 @@ def test_rf_medians_land_in_the_evidence_ranges(rf_at_medians):
     assert 8.3 <= cement["automatic_control"] <= 46.8
     assert cement["automatic_control"] < 44
     assert cement["byproduct_reuse"] == 0.0
-    # Categories without an EVIDENCE.md figure: positive, and below the best-documented category.
+    # Categories without a docs/evidence.md figure: positive, and below the best-documented category.
     for sector, rf in (("steel", steel), ("cement", cement)):
         others = [rf[c] for c in ("energy_management", "byproduct_reuse", "integrated_control") if rf[c] > 0]
         assert all(0 < v < rf["automatic_control"] for v in others), sector

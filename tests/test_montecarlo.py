@@ -14,13 +14,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 from mcpot.cli import main
+from mcpot.engine.chunks import RunConfig, chunks, make_task
+from mcpot.engine.run import run
+from mcpot.engine.sampling import BLOCK, apply_copula, copula_factor, unit_block, unit_samples
+from mcpot.engine.summary import Grid, Stats, hist_quantiles, reduce_chunk
 from mcpot.errors import ModelOutputError
-from mcpot.model import ParameterSpace
-from mcpot.montecarlo import RunConfig, chunks, make_task
-from mcpot.pipeline import run
-from mcpot.priors import load_priors
-from mcpot.sampling import BLOCK, apply_copula, copula_factor, unit_block, unit_samples
-from mcpot.summary import Grid, Stats, hist_quantiles, reduce_chunk
+from mcpot.model.priors import load_priors
+from mcpot.model.space import ParameterSpace
 
 CEMENT = ("cement",)
 

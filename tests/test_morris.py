@@ -1,4 +1,4 @@
-"""Tests of mcpot.morris on models with known elementary effects."""
+"""Tests of mcpot.sensitivity.morris on models with known elementary effects."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mcpot import morris
 from mcpot.errors import McpotError, ModelOutputError
+from mcpot.sensitivity import morris
 
 C = np.array([2.0, -3.0, 0.0, 0.5, 7.25])
 

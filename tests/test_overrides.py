@@ -5,9 +5,9 @@ import pytest
 
 from mcpot.cli import main
 from mcpot.errors import McpotError, PriorError
-from mcpot.kernel import growth_after_2035
-from mcpot.overrides import apply_overrides, load_scenarios
-from mcpot.priors import load_priors
+from mcpot.model.kernel import growth_after_2035
+from mcpot.model.overrides import apply_overrides, load_scenarios
+from mcpot.model.priors import load_priors
 
 PRIORS = load_priors()
 KMAX = "steel.automatic_control.K_max"

@@ -1,4 +1,4 @@
-"""Tests of mcpot.plots: every function returns its Axes and draws what the data say."""
+"""Tests of mcpot.report.plots: every function returns its Axes and draws what the data say."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
-from mcpot import morris, plots, sobol
-from mcpot.pipeline import RunConfig, run
-from mcpot.reference import published
-from mcpot.runs import load_histograms
-from mcpot.testfunctions import ishigami, ishigami_ppf
+from mcpot.engine.run import RunConfig, run
+from mcpot.engine.runs import load_histograms
+from mcpot.model.reference import published
+from mcpot.report import plots
+from mcpot.sensitivity import morris, sobol
+from mcpot.sensitivity.testfunctions import ishigami, ishigami_ppf
 
 YEARS = list(range(2022, 2036))
 PARAMS = ["steel.automatic_control.K0", "steel.automatic_control.RF", "steel.emissions.2025"]

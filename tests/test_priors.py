@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from mcpot import distributions
 from mcpot.cli import main
 from mcpot.errors import PriorError
-from mcpot.kernel import CATEGORIES
-from mcpot.priors import SECTORS, load_priors, load_sector
+from mcpot.model import distributions
+from mcpot.model.kernel import CATEGORIES
+from mcpot.model.priors import SECTORS, load_priors, load_sector
 
 
 def test_bundled_priors_load_with_units_and_sources():

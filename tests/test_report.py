@@ -1,4 +1,4 @@
-"""Tests of mcpot.report on a small real run folder: a self-contained, offline HTML file."""
+"""Tests of mcpot.report.html on a small real run folder: a self-contained, offline HTML file."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from mcpot.engine.run import RunConfig, run
 from mcpot.errors import McpotError
-from mcpot.pipeline import RunConfig, run
-from mcpot.report import render_report, write_report
+from mcpot.report.html import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 URL_ATTRIBUTES = {"src", "href", "action", "data", "poster", "srcset", "xlink:href", "background"}
@@ -132,7 +132,7 @@ def test_report_tables_hold_results_claims_and_priors(run_dir, report) -> None:
     assert "Mt CO2/yr" in text and "% of sector emissions" in text
     # priors: units and sources, the excluded category and the implied denominators
     assert "fraction of capacity (0-1)" in text
-    assert "EVIDENCE.md K_max: 0.8-1.0, mode ~0.9 [E]" in text
+    assert "0.8-1.0, mode ~0.9 [E] (docs/evidence.md#adoption-ceiling); width assumed" in text
     assert "byproduct_reuse" in text and "category not included" in text
     assert "Sector emissions the report implies" in text
 

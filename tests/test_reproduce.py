@@ -5,10 +5,10 @@ import json
 import pytest
 
 from mcpot.cli import main
-from mcpot.model import ParameterSpace
-from mcpot.priors import load_priors
-from mcpot.reference import figures, published
-from mcpot.reproduce import reproduce
+from mcpot.model.priors import load_priors
+from mcpot.model.reference import figures, published
+from mcpot.model.reproduce import reproduce
+from mcpot.model.space import ParameterSpace
 
 
 @pytest.fixture(scope="module")

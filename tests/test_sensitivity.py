@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from mcpot.analyses import SensitivityConfig, run_morris, run_sobol, run_tornado
 from mcpot.cli import main
-from mcpot.model import ParameterSpace, evaluate, output_columns
-from mcpot.priors import load_priors
-from mcpot.reproduce import reproduce
-from mcpot.sensitivity import SectorModel, sobol_outputs
+from mcpot.model.priors import load_priors
+from mcpot.model.reproduce import reproduce
+from mcpot.model.space import ParameterSpace, evaluate, output_columns
+from mcpot.sensitivity.analyses import SensitivityConfig, run_morris, run_sobol, run_tornado
+from mcpot.sensitivity.sector import SectorModel, sobol_outputs
 
 PRIORS = load_priors()
 

@@ -1,4 +1,4 @@
-"""Tests of mcpot.sobol against analytic indices and against SALib."""
+"""Tests of mcpot.sensitivity.sobol against analytic indices and against SALib."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from SALib.analyze import sobol as salib_analyze
 from SALib.sample import sobol as salib_sample
 
-from mcpot import sobol
 from mcpot.errors import McpotError, ModelOutputError
-from mcpot.testfunctions import (
+from mcpot.sensitivity import sobol
+from mcpot.sensitivity.testfunctions import (
     ISHIGAMI_S1,
     ISHIGAMI_S13,
     ISHIGAMI_ST,

@@ -6,10 +6,10 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from mcpot.cli import main
-from mcpot.montecarlo import RunConfig
-from mcpot.overrides import Scenario
-from mcpot.pipeline import run
-from mcpot.stress import compare_priors, run_stress
+from mcpot.engine.chunks import RunConfig
+from mcpot.engine.run import run
+from mcpot.model.overrides import Scenario
+from mcpot.stress.compare import compare_priors, run_stress
 
 BASE = RunConfig(sectors=("cement",), samples=4000, seed=9, jobs=1)
 LOW = Scenario("low_control", "", ("cement.automatic_control.RF*=0.5",))
@@ -81,14 +81,14 @@ def test_cli_stress(tmp_path, capsys):
     table = pd.read_csv(out / "stress.csv")
     assert set(table.scenario) == {"default", "low", "reading:linear"}
     assert np.isfinite(table.p50).all()
-    from mcpot.report import write_report
+    from mcpot.report.html import write_report
 
     html = write_report(out).read_text()
     assert 'id="scenarios"' in html and html.count("<img") >= 1 and "reading:linear" in html
 
 
 def test_calibration_narrows_to_the_report():
-    from mcpot.stress import run_calibrate
+    from mcpot.stress.runners import run_calibrate
 
     res = run_calibrate(BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, write=False)
     pred = res.predictive.set_index(["output", "distribution"])
@@ -102,7 +102,7 @@ def test_calibration_narrows_to_the_report():
 
 
 def test_discovery_finds_the_dominant_input(capsys):
-    from mcpot.stress import run_discover
+    from mcpot.stress.runners import run_discover
 
     res = run_discover(BASE, "cement.total.2035", 80.0, write=False)
     assert "automatic_control.RF >=" in res.box and 0 < res.share < 0.5

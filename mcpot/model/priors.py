@@ -1,14 +1,14 @@
 """Prior files (``priors/<sector>.toml``) -> validated priors with units and sources.
 
 A prior entry is a TOML table with ``unit`` and ``source`` and either ``value = x`` (fixed) or
-``dist = "<form>"`` with that form's parameters (see :mod:`mcpot.distributions`), optionally
+``dist = "<form>"`` with that form's parameters (see :mod:`mcpot.model.distributions`), optionally
 truncated by ``lower``/``upper``. Every problem is reported as a :class:`~mcpot.errors.PriorError`
 naming the file, the field and what is wrong.
 
 Layout of a sector file::
 
     sector = "steel"
-    [<category>]            # one per category in mcpot.kernel.CATEGORIES
+    [<category>]            # one per category in mcpot.model.kernel.CATEGORIES
     included = false        # optional: the sector does not have this category (then only `source`)
     [<category>.K0]  [<category>.K_max]  [<category>.S]  [<category>.alpha]  [<category>.beta]
     [<category>.RF]         # Mt CO2/yr, or instead
@@ -29,14 +29,13 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from . import distributions
-from .errors import PriorError
-from .kernel import BAND_YEARS, BASE_YEAR, CATEGORIES, MAX_HORIZON
-from .sampling import spearman_to_pearson
+from mcpot.errors import PriorError
+from mcpot.model import distributions
+from mcpot.model.kernel import BAND_YEARS, BASE_YEAR, CATEGORIES, MAX_HORIZON
 
 SECTORS: tuple[str, ...] = ("steel", "petrochemical", "cement")
 CATEGORY_PARAMS: tuple[str, ...] = ("K0", "K_max", "S", "alpha", "beta")
-DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[1] / "priors"
+DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[2] / "priors"
 #: Largest prior file read (bytes): the bundled ones are ~10 kB; anything near this is not a prior file.
 MAX_PRIOR_BYTES = 1_000_000
 
@@ -104,7 +103,7 @@ class Prior:
         return self.dist is None
 
     def ppf(self, u):
-        """Quantile function (see :func:`mcpot.distributions.ppf`); a fixed input returns its value."""
+        """Quantile function (see :func:`mcpot.model.distributions.ppf`); a fixed input returns its value."""
         if self.fixed:
             return np.full(np.shape(u), self.value, dtype=float)
         return distributions.ppf(self.dist, u)
@@ -137,7 +136,7 @@ class SectorPriors:
     priors : dict of str to Prior
         Every input, keyed by qualified name, in file order.
     included : tuple of bool
-        Whether the sector has each category of :data:`mcpot.kernel.CATEGORIES`.
+        Whether the sector has each category of :data:`mcpot.model.kernel.CATEGORIES`.
     emission_years : tuple of int
         Years at which sector emissions are given.
     correlations : tuple of (str, str, float)
@@ -445,7 +444,7 @@ def _check_positive_definite(file, sector, pairs) -> None:
     R = np.eye(len(names))
     for a, b, rho in pairs:
         R[index[a], index[b]] = R[index[b], index[a]] = rho
-    P = spearman_to_pearson(R)
+    P = 2.0 * np.sin(np.pi * R / 6.0)  # the Gaussian copula's Pearson matrix, as the sampler builds it
     np.fill_diagonal(P, 1.0)
     try:
         np.linalg.cholesky(P)

@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DiskFullError, McpotError, Terminated
-from .priors import SectorPriors
-from .runlock import RunLock, RunLockedError, holder, is_held
+from mcpot.engine.runlock import RunLock, RunLockedError, holder, is_held
+from mcpot.errors import DiskFullError, McpotError, Terminated
+from mcpot.model.priors import SectorPriors
 
 DEPENDENCIES = (
     "numpy",

@@ -1,7 +1,7 @@
 """Thin orchestrators of the sensitivity analyses: priors -> design -> engine -> indices -> run folder.
 
 Each ``run_*`` returns a typed result and, unless ``write=False``, stores its tables in a run folder
-with a manifest like :func:`mcpot.pipeline.run`.
+with a manifest like :func:`mcpot.engine.run.run`.
 """
 
 from __future__ import annotations
@@ -9,20 +9,30 @@ from __future__ import annotations
 import functools
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import morris, runs, sobol
-from .errors import McpotError
-from .evaluate import check_backend, evaluate_rows
-from .kernel import READINGS
-from .montecarlo import check_run_settings
-from .overrides import apply_overrides
-from .priors import SECTORS, load_priors
-from .sensitivity import GROUPINGS, SectorModel, drivers, morris_table, sobol_outputs, sobol_table, tornado
+from mcpot.engine import runs
+from mcpot.engine.chunks import check_run_settings
+from mcpot.engine.evaluate import check_backend, evaluate_rows
+from mcpot.errors import McpotError
+from mcpot.model.kernel import READINGS
+from mcpot.model.overrides import apply_overrides
+from mcpot.model.priors import SECTORS, load_priors
+from mcpot.sensitivity import morris, sobol
+from mcpot.sensitivity.sector import (
+    GROUPINGS,
+    SectorModel,
+    drivers,
+    morris_table,
+    sobol_outputs,
+    sobol_table,
+    tornado,
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ class SobolResult:
         S2), value, conf (normal-approximation half-width), low, high (bootstrap percentile
         interval), reading.
     drivers : pandas.DataFrame
-        See :func:`mcpot.sensitivity.drivers`.
+        See :func:`mcpot.sensitivity.sector.drivers`.
     convergence : pandas.DataFrame or None
         Indices and CI half-widths at each N when ``target_ci`` was set, with ``reached``/``reason``.
     run_dir : pathlib.Path or None
@@ -280,7 +290,7 @@ def run_morris(
 
 @dataclass(frozen=True)
 class TornadoResult:
-    """One-at-a-time swings (see :func:`mcpot.sensitivity.tornado`) for each chosen output."""
+    """One-at-a-time swings (see :func:`mcpot.sensitivity.sector.tornado`) for each chosen output."""
 
     config: SensitivityConfig
     swings: pd.DataFrame
@@ -296,8 +306,13 @@ def run_tornado(
     out_dir=None,
     runs_root="runs",
     write: bool = True,
+    figures: Callable[[pd.DataFrame, Path], None] | None = None,
 ) -> TornadoResult:
-    """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total)."""
+    """Tornado swings for ``outputs`` (default: each sector's band ends and 2035 total).
+
+    ``figures(swings, run_dir)``, if given, draws into the run folder (the CLI passes
+    :func:`mcpot.report.figures.tornado_figures`).
+    """
     t0, started = time.perf_counter(), runs.utc_now()
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
     _warn_correlations(priors)
@@ -329,25 +344,14 @@ def run_tornado(
         out_dir,
         runs_root,
         write,
-        figures=functools.partial(_tornado_figures, swings, outputs),
+        figures=functools.partial(figures, swings) if figures else None,
         quantiles=list(quantiles),
     )
     return TornadoResult(cfg, swings, run_dir)
 
 
-def _tornado_figures(swings: pd.DataFrame, outputs: list[str], run_dir: Path) -> None:
-    from matplotlib.figure import Figure
-
-    from . import plots
-
-    for output in outputs:  # bare figures: no pyplot state, nothing to close
-        fig = Figure(figsize=(8, 6), layout="constrained")
-        plots.tornado(swings, output=output, ax=fig.subplots())
-        plots.save(fig, run_dir / f"tornado-{output}")
-
-
 def _valid_outputs(model: SectorModel) -> list[str]:
-    from .model import output_columns
+    from mcpot.model.space import output_columns
 
     space = model.spaces[0]
     return list(output_columns(space, model.horizon, space.reading).output)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import McpotError, ModelOutputError
-from .evaluate import check_backend, check_jobs, map_ordered
-from .kernel import BAND_YEARS, CATEGORIES, MAX_HORIZON, READINGS
-from .model import ParameterSpace, evaluate, output_columns
-from .reference import SHARE_YEAR, published
-from .sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
-from .summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
+from mcpot.engine.evaluate import check_backend, check_jobs, map_ordered
+from mcpot.engine.sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
+from mcpot.engine.summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
+from mcpot.errors import McpotError, ModelOutputError
+from mcpot.model.kernel import BAND_YEARS, CATEGORIES, MAX_HORIZON, READINGS
+from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
     import pandas as pd
@@ -38,7 +38,7 @@ class RunConfig:
     samples : int
         Number of samples N.
     design : {"mc", "lhs", "sobol"}
-        Unit-cube design (see :mod:`mcpot.sampling`).
+        Unit-cube design (see :mod:`mcpot.engine.sampling`).
     seed : int
         Root seed; the same seed gives bitwise-identical results for any ``jobs``/``chunk``.
     reading : str
@@ -53,7 +53,7 @@ class RunConfig:
     save_samples : bool
         Keep per-sample inputs and outputs (Parquet, chunk by chunk).
     overrides : tuple of str
-        ``--set`` overrides applied to the priors (see :mod:`mcpot.overrides`).
+        ``--set`` overrides applied to the priors (see :mod:`mcpot.model.overrides`).
     """
 
     sectors: tuple[str, ...] = ("steel", "petrochemical", "cement")

@@ -4,7 +4,7 @@ Override syntax (``NAME`` is a qualified input name such as ``steel.automatic_co
 
 - ``NAME=0.7``: fix the input at a value;
 - ``NAME=uniform(0.6, 0.8)``: a new distribution, a friendly form with its parameters in the order of
-  :data:`mcpot.distributions.FORMS` (``triangular(low, mode, high)``, ``normal(mean, sd)``, ...);
+  :data:`mcpot.model.distributions.FORMS` (``triangular(low, mode, high)``, ``normal(mean, sd)``, ...);
 - ``NAME*=1.2``: scale the input (its value, or its distribution's location and scale) by a factor.
 
 Each overridden prior is validated like a prior file entry (domain, parameters) and keeps its unit; its
@@ -25,10 +25,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import distributions
-from .errors import McpotError, PriorError
-from .kernel import READINGS
-from .priors import SectorPriors, _entry
+from mcpot.errors import McpotError, PriorError
+from mcpot.model import distributions
+from mcpot.model.kernel import READINGS
+from mcpot.model.priors import SectorPriors, _entry
 
 _SYNTAX = re.compile(r"^\s*([\w.]+)\s*(\*?=)\s*(.+?)\s*$")
 _CALL = re.compile(r"^(\w+)\s*\((.*)\)$")

@@ -1,6 +1,6 @@
 """The main job, as a thin orchestrator: priors -> samples -> outputs -> summaries -> run folder.
 
->>> from mcpot.pipeline import RunConfig, run
+>>> from mcpot.engine.run import RunConfig, run
 >>> result = run(RunConfig(samples=20_000, seed=1), out_dir="runs/example")   # doctest: +SKIP
 >>> result.claims.query("quantity == 'band'")                                  # doctest: +SKIP
 """
@@ -16,10 +16,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import runs
-from .errors import McpotError
-from .model import ParameterSpace, output_columns
-from .montecarlo import (
+from mcpot.engine import runs
+from mcpot.engine.chunks import (
     ChunkTask,
     RunConfig,
     ceiling_pairs,
@@ -28,11 +26,13 @@ from .montecarlo import (
     simulate,
     summary_table,
 )
-from .overrides import apply_overrides
-from .priors import load_priors
-from .runlock import RunLock
-from .sampling import BLOCK
-from .summary import BINS, Grid, Stats, histogram_cdf
+from mcpot.engine.runlock import RunLock
+from mcpot.engine.sampling import BLOCK
+from mcpot.engine.summary import BINS, Grid, Stats, histogram_cdf
+from mcpot.errors import McpotError
+from mcpot.model.overrides import apply_overrides
+from mcpot.model.priors import load_priors
+from mcpot.model.space import ParameterSpace, output_columns
 
 __all__ = ["RunConfig", "RunResult", "resume", "run"]
 
@@ -46,7 +46,7 @@ class RunResult:
     config : RunConfig
         The run's settings, with the seed actually used.
     summary : pandas.DataFrame
-        Tidy statistics per output (see :func:`mcpot.montecarlo.summary_table`).
+        Tidy statistics per output (see :func:`mcpot.engine.chunks.summary_table`).
     claims : pandas.DataFrame
         Probability of each published figure/band under the priors.
     diagnostics : pandas.DataFrame
@@ -56,7 +56,7 @@ class RunResult:
     manifest : dict
         The run's manifest.
     histograms : dict of str to numpy.ndarray
-        The full distribution of every output (as :func:`mcpot.runs.load_histograms` returns it).
+        The full distribution of every output (as :func:`mcpot.engine.runs.load_histograms` returns it).
     """
 
     config: RunConfig

@@ -1,6 +1,7 @@
 """What drives the bands: Sobol indices, Morris screening and tornado swings of the model's outputs.
 
-The model-independent estimators live in :mod:`mcpot.sobol` and :mod:`mcpot.morris`; this module
+The model-independent estimators live in :mod:`mcpot.sensitivity.sobol` and
+:mod:`mcpot.sensitivity.morris`; this module
 makes one sector's model a vectorised function of that sector's free inputs, names its outputs,
 groups its inputs (by technology category and by kind of parameter) and reads the results into
 tidy tables and plain-words "drivers" sentences. Sectors are analysed separately: they share no
@@ -14,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import morris, sobol
-from .kernel import SCENARIO_YEARS, model_years
-from .model import ParameterSpace, evaluate, output_columns
+from mcpot.model.kernel import SCENARIO_YEARS, model_years
+from mcpot.model.space import ParameterSpace, evaluate, output_columns
+from mcpot.sensitivity import morris, sobol
 
 GROUPINGS: tuple[str, ...] = ("parameter", "category", "kind")
 KIND_LABELS = {"E": "emissions", "Q": "production", "RA": "RF", "EF": "RF"}
@@ -45,7 +46,7 @@ class SectorModel:
     spaces : tuple of ParameterSpace
         One single-sector space per reading.
     outputs : tuple of str
-        Output names (see :func:`mcpot.model.output_columns`).
+        Output names (see :func:`mcpot.model.space.output_columns`).
     horizon : int
         Last model year.
     names : tuple of str

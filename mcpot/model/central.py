@@ -1,7 +1,7 @@
 """How the default priors' central values of alpha and RF were obtained (and how to redo it).
 
 The report publishes totals for 2025/2030/2035 and category shares, but none of the parameters. With
-K0, K_max, S and beta held at their prior medians (literature-based, see ``../shared/EVIDENCE.md``),
+K0, K_max, S and beta held at their prior medians (literature-based, see ``docs/evidence.md``),
 :func:`fit_central` finds, per category,
 
 - alpha, by least squares on the relative errors of the 2025 and 2030 totals, regularised towards
@@ -20,9 +20,9 @@ import pandas as pd
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from .kernel import BASE_YEAR, CATEGORIES, adoption, effective_ceiling
-from .priors import SectorPriors
-from .reference import Published
+from mcpot.model.kernel import BASE_YEAR, CATEGORIES, adoption, effective_ceiling
+from mcpot.model.priors import SectorPriors
+from mcpot.model.reference import Published
 
 
 def fit_central(sp: SectorPriors, pub: Published, k_mid: float = 0.5, reg: float = 0.01) -> pd.DataFrame:

@@ -7,7 +7,7 @@ PNG, tables, the manifest and the priors with units and sources. No network reso
 CDN, no external CSS or JavaScript). Figures are drawn on bare :class:`matplotlib.figure.Figure`
 objects, so pyplot's global state and backend are never touched.
 
->>> from mcpot.report import write_report
+>>> from mcpot.report.html import write_report
 >>> write_report("runs/example")          # doctest: +SKIP
 PosixPath('runs/example/report.html')
 """
@@ -28,11 +28,12 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from . import plots, runs
-from .errors import McpotError
-from .kernel import get_reading
-from .priors import Prior, SectorPriors, load_priors
-from .reference import published
+from mcpot.engine import runs
+from mcpot.errors import McpotError
+from mcpot.model.kernel import get_reading
+from mcpot.model.priors import Prior, SectorPriors, load_priors
+from mcpot.model.reference import published
+from mcpot.report import plots
 
 __all__ = ["render_report", "write_report"]
 
@@ -654,7 +655,7 @@ def render_report(run_dir: str | Path) -> str:
     Parameters
     ----------
     run_dir : str or pathlib.Path
-        A run folder written by :func:`mcpot.pipeline.run` (or an analysis writing the same files).
+        A run folder written by :func:`mcpot.engine.run.run` (or an analysis writing the same files).
 
     Returns
     -------

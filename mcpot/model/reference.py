@@ -48,7 +48,7 @@ class Published:
 
 def published() -> dict[str, Published]:
     """The published figures of every sector, keyed by sector name."""
-    text = resources.files("mcpot").joinpath("data/reference.toml").read_text(encoding="utf-8")
+    text = resources.files("mcpot.model").joinpath("data/reference.toml").read_text(encoding="utf-8")
     return {
         sector: Published(
             sector,

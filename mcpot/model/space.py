@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import PriorError
-from .kernel import (
+from mcpot.errors import PriorError
+from mcpot.model.kernel import (
     BASE_YEAR,
     CATEGORIES,
     GROWTH_YEARS,
@@ -27,7 +27,7 @@ from .kernel import (
     reduction_factor,
     sector_outputs,
 )
-from .priors import CATEGORY_PARAMS, Prior, SectorPriors
+from mcpot.model.priors import CATEGORY_PARAMS, Prior, SectorPriors
 
 if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
     import pandas as pd

@@ -20,14 +20,15 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import __version__, runs
-from .errors import McpotError, Terminated
-from .evaluate import MAX_JOBS_PER_CORE
-from .kernel import BAND_YEARS, MAX_HORIZON, READINGS
-from .model import ParameterSpace
-from .overrides import apply_overrides
-from .priors import SECTORS, load_priors
-from .sampling import BLOCK, DESIGNS
+from mcpot._version import __version__
+from mcpot.engine import runs
+from mcpot.engine.sampling import BLOCK, DESIGNS
+from mcpot.engine.evaluate import MAX_JOBS_PER_CORE
+from mcpot.errors import McpotError, Terminated
+from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
+from mcpot.model.overrides import apply_overrides
+from mcpot.model.priors import SECTORS, load_priors
+from mcpot.model.space import ParameterSpace
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -243,7 +244,7 @@ def _fmt(value: float, quantity: str) -> str:
 
 @command("reproduce")
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import reproduce
+    from mcpot.model.reproduce import reproduce
 
     space = load_space(args)
     rep = reproduce(space)
@@ -289,8 +290,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 @command("fit-central")
 def cmd_fit_central(args: argparse.Namespace) -> int:
-    from .central import fit_central
-    from .reference import published
+    from mcpot.model.central import fit_central
+    from mcpot.model.reference import published
 
     pub = published()
     print(
@@ -305,7 +306,7 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import resume, run
+    from mcpot.engine.run import resume, run
 
     if args.resume and args.out:
         raise McpotError("--out: not with --resume (a resumed run stays in its folder)")
@@ -343,8 +344,8 @@ def report_into(run_dir, output=None):
     """
     from pathlib import Path
 
-    from .report import write_report
-    from .runlock import RunLock
+    from mcpot.engine.runlock import RunLock
+    from mcpot.report.html import write_report
 
     run_dir = Path(run_dir)
     runs.read_manifest(run_dir)  # not a run folder: say so before making a lock file in it
@@ -402,7 +403,7 @@ def print_run(result) -> None:
 
 
 def sensitivity_config(args: argparse.Namespace, samples: int):
-    from .analyses import SensitivityConfig
+    from mcpot.sensitivity.analyses import SensitivityConfig
 
     return SensitivityConfig(
         sectors=args.sectors,
@@ -430,7 +431,7 @@ def _where(run_dir) -> None:
 
 @command("sobol")
 def cmd_sobol(args: argparse.Namespace) -> int:
-    from .analyses import run_sobol
+    from mcpot.sensitivity.analyses import run_sobol
 
     res = run_sobol(sensitivity_config(args, args.samples), priors_dir=args.priors, out_dir=args.out)
     cfg = res.config
@@ -449,7 +450,7 @@ def cmd_sobol(args: argparse.Namespace) -> int:
 
 @command("morris")
 def cmd_morris(args: argparse.Namespace) -> int:
-    from .analyses import run_morris
+    from mcpot.sensitivity.analyses import run_morris
 
     res = run_morris(sensitivity_config(args, args.trajectories), priors_dir=args.priors, out_dir=args.out)
     print(
@@ -465,10 +466,19 @@ def cmd_morris(args: argparse.Namespace) -> int:
 
 @command("tornado")
 def cmd_tornado(args: argparse.Namespace) -> int:
-    from .analyses import run_tornado
+    from mcpot.sensitivity.analyses import run_tornado
 
     q = args.quantiles
-    res = run_tornado(sensitivity_config(args, 1), args.output, q, priors_dir=args.priors, out_dir=args.out)
+    from mcpot.report.figures import tornado_figures
+
+    res = run_tornado(
+        sensitivity_config(args, 1),
+        args.output,
+        q,
+        priors_dir=args.priors,
+        out_dir=args.out,
+        figures=tornado_figures,
+    )
     print(
         f"Tornado: each input at its P{100 * q[0]:g} and P{100 * q[1]:g}, others at their medians "
         f"(reading: {res.config.reading_label})"
@@ -513,14 +523,14 @@ def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
 
 @command("bench")
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench
+    from mcpot.bench import main as bench
 
     bench(quick=args.quick, sobol=not args.no_sobol)
     return 0
 
 
 def run_config(args: argparse.Namespace, **changes):
-    from .pipeline import RunConfig
+    from mcpot.engine.run import RunConfig
 
     fields = dict(
         sectors=args.sectors,
@@ -541,8 +551,8 @@ def run_config(args: argparse.Namespace, **changes):
 
 @command("stress")
 def cmd_stress(args: argparse.Namespace) -> int:
-    from .overrides import Scenario, load_scenarios
-    from .stress import compare_priors, run_stress
+    from mcpot.model.overrides import Scenario, load_scenarios
+    from mcpot.stress.compare import compare_priors, run_stress
 
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     base = run_config(args, overrides=(), seed=seed)
@@ -600,7 +610,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
 
 @command("calibrate")
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .stress import run_calibrate
+    from mcpot.report.figures import prior_posterior_figures
+    from mcpot.stress.runners import run_calibrate
 
     res = run_calibrate(
         run_config(args, samples=2),
@@ -609,6 +620,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         target_epsilon=args.epsilon,
         priors_dir=args.priors,
         out_dir=args.out,
+        figures=prior_posterior_figures,
     )
     print(
         f"Priors conditioned on the report's totals and 2035 shares (ABC, replenishment SMC; reading "
@@ -637,7 +649,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 @command("discover")
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .stress import run_discover
+    from mcpot.stress.runners import run_discover
 
     res = run_discover(
         run_config(args),
@@ -808,7 +820,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import McpotError
+from mcpot.errors import McpotError
 
 LOCK = ".mcpot.lock"
 INFO = ".mcpot.lock.json"

@@ -4,15 +4,16 @@ Every plotting function draws on ``ax`` (or on a new figure when ``ax`` is None)
 ``Axes``; none reads or writes files. :func:`save` is the one helper that writes (PNG and SVG).
 Nothing here selects a matplotlib backend or calls ``plt.show``: a new figure comes from
 :func:`matplotlib.pyplot.subplots` (headless machines fall back to Agg), and code that must not touch
-pyplot's global state (e.g. :mod:`mcpot.report`) passes axes of a bare :class:`matplotlib.figure.Figure`.
+pyplot's global state (e.g. :mod:`mcpot.report.html`) passes axes of a bare :class:`matplotlib.figure.Figure`.
 
 Inputs are the tables mcpot writes:
 
-* ``summary``: the tidy run summary (``summary.csv``; :attr:`mcpot.pipeline.RunResult.summary`) or its
-  wide form (:meth:`mcpot.pipeline.RunResult.wide`);
-* ``histograms``: :func:`mcpot.runs.load_histograms` of a run folder (full distribution of every output);
-* Sobol' indices: :meth:`mcpot.sobol.SobolIndices.to_frame`; Morris statistics:
-  :meth:`mcpot.morris.MorrisIndices.to_frame`;
+* ``summary``: the tidy run summary (``summary.csv``; :attr:`mcpot.engine.run.RunResult.summary`) or its
+  wide form (:meth:`mcpot.engine.run.RunResult.wide`);
+* ``histograms``: :func:`mcpot.engine.runs.load_histograms` of a run folder (full distribution of every
+  output);
+* Sobol' indices: :meth:`mcpot.sensitivity.sobol.SobolIndices.to_frame`; Morris statistics:
+  :meth:`mcpot.sensitivity.morris.MorrisIndices.to_frame`;
 * tornado, prior/posterior and scenario tables as described in each function.
 
 Units: totals in Mt CO2/yr; band ends and shares are stored as fractions and drawn in %.
@@ -32,11 +33,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .kernel import CATEGORIES
-from .model import QUANTITY_UNITS
-from .reference import SHARE_YEAR, published
-from .runs import atomic_write
-from .summary import Grid, hist_quantiles
+from mcpot.engine.runs import atomic_write
+from mcpot.engine.summary import Grid, hist_quantiles
+from mcpot.model.kernel import CATEGORIES
+from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.space import QUANTITY_UNITS
 
 __all__ = [
     "REPORT_LABEL",
@@ -206,7 +207,7 @@ def fan_chart(summary: pd.DataFrame, sector: str, ax: Axes | None = None) -> Axe
     Parameters
     ----------
     summary : pandas.DataFrame
-        Run summary, tidy (``summary.csv``) or wide (:meth:`~mcpot.pipeline.RunResult.wide`), with
+        Run summary, tidy (``summary.csv``) or wide (:meth:`~mcpot.engine.run.RunResult.wide`), with
         ``total`` rows for ``sector`` (Mt CO2/yr) and statistics ``p5``, ``p25``, ``p50``, ``p75``,
         ``p95``.
     sector : str
@@ -255,7 +256,7 @@ def band_distribution(
     Parameters
     ----------
     histograms : mapping
-        :func:`mcpot.runs.load_histograms` of a run folder: ``output``, ``counts``, ``low``, ``width``.
+        :func:`mcpot.engine.runs.load_histograms` of a run folder: ``output``, ``counts``, ``low``, ``width``.
     sector : str
         Sector to draw.
     ax : matplotlib.axes.Axes, optional
@@ -332,7 +333,7 @@ def share_distributions(
     Parameters
     ----------
     data : mapping or pandas.DataFrame
-        :func:`mcpot.runs.load_histograms` of a run folder, or the run summary (tidy or wide).
+        :func:`mcpot.engine.runs.load_histograms` of a run folder, or the run summary (tidy or wide).
     sector : str
         Sector to draw.
     ax : matplotlib.axes.Axes, optional
@@ -418,10 +419,10 @@ def sobol_bars(
     Parameters
     ----------
     frame : pandas.DataFrame
-        :meth:`mcpot.sobol.SobolIndices.to_frame` (columns ``output``, ``parameter``, ``index``,
+        :meth:`mcpot.sensitivity.sobol.SobolIndices.to_frame` (columns ``output``, ``parameter``, ``index``,
         ``value``, ``conf``, ``low``, ``high``); grouped analyses name groups in ``parameter``.
         Extra columns are allowed: with ``grouping`` (tables of several groupings, as
-        :func:`mcpot.sensitivity.sobol_table` writes) one grouping is drawn; a single ``reading``
+        :func:`mcpot.sensitivity.sector.sobol_table` writes) one grouping is drawn; a single ``reading``
         is named in the title.
     output : str
         Output to draw.
@@ -483,7 +484,7 @@ def sobol_over_time(
     Parameters
     ----------
     frame : pandas.DataFrame
-        :meth:`mcpot.sobol.SobolIndices.to_frame` with outputs named ``<sector>.total.<year>``.
+        :meth:`mcpot.sensitivity.sobol.SobolIndices.to_frame` with outputs named ``<sector>.total.<year>``.
     sector : str
         Sector whose total is drawn.
     index : {"ST", "S1"}
@@ -603,7 +604,7 @@ def morris_plot(
 ) -> Axes:
     """Draw Morris screening results of one output: mu* against sigma, labelled.
 
-    Effects are per unit of the quantile scale of each input (see :mod:`mcpot.morris`), in the
+    Effects are per unit of the quantile scale of each input (see :mod:`mcpot.sensitivity.morris`), in the
     output's unit. Horizontal error bars are ``mu_star_conf``; dotted lines mark sigma/mu* = 0.1,
     0.5 and 1 (linear, monotonic, non-linear or interacting). Factors without sigma (groups of
     several parameters) are left out and counted in the title.
@@ -611,7 +612,7 @@ def morris_plot(
     Parameters
     ----------
     frame : pandas.DataFrame
-        :meth:`mcpot.morris.MorrisIndices.to_frame` (columns ``output``, ``parameter``, ``mu``,
+        :meth:`mcpot.sensitivity.morris.MorrisIndices.to_frame` (columns ``output``, ``parameter``, ``mu``,
         ``mu_star``, ``sigma``, ``mu_star_conf``).
     output : str
         Output to draw.

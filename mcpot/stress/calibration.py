@@ -38,9 +38,9 @@ over generations and batches only.
 mcpot adapters
 --------------
 :func:`priors_from_space`, :func:`model_simulator` and :func:`report_targets` connect the methods to
-:class:`mcpot.model.ParameterSpace` (frozen scipy priors; a ``[[correlation]]`` Gaussian copula is
-honoured in both the sampling and the density), :func:`mcpot.model.evaluate` and the report's published
-figures (:mod:`mcpot.reference`).
+:class:`mcpot.model.space.ParameterSpace` (frozen scipy priors; a ``[[correlation]]`` Gaussian copula is
+honoured in both the sampling and the density), :func:`mcpot.model.space.evaluate` and the report's published
+figures (:mod:`mcpot.model.reference`).
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ import pandas as pd
 from scipy.linalg import solve_triangular
 from scipy.special import logsumexp, ndtri
 
-from . import distributions
-from .errors import McpotError
-from .kernel import CATEGORIES
-from .model import ParameterSpace, evaluate, output_columns
-from .reference import SHARE_YEAR, published
-from .sampling import apply_copula, copula_factor
+from mcpot.engine.sampling import apply_copula, copula_factor
+from mcpot.errors import McpotError
+from mcpot.model import distributions
+from mcpot.model.kernel import CATEGORIES
+from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 Simulator = Callable[[np.ndarray], np.ndarray]
 Distance = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -101,10 +101,10 @@ class ScipyPriors:
     names : tuple of str
         Input names.
     dists : tuple
-        Frozen ``scipy.stats`` distributions or :class:`mcpot.distributions.Truncated`, one per input.
+        Frozen ``scipy.stats`` distributions or :class:`mcpot.model.distributions.Truncated`, one per input.
     copula : numpy.ndarray or None
         Cholesky factor ``L[D, D]`` of the copula's Gaussian correlation (see
-        :func:`mcpot.sampling.copula_factor`), or None for independent inputs.
+        :func:`mcpot.engine.sampling.copula_factor`), or None for independent inputs.
     """
 
     names: tuple[str, ...]
@@ -149,7 +149,7 @@ class ScipyPriors:
 def marginal_logpdf(dist, x: np.ndarray) -> np.ndarray:
     """Log-density of one frozen distribution at ``x``; ``-inf`` outside its support.
 
-    :class:`mcpot.distributions.Truncated` is handled here: the base density divided by the mass kept.
+    :class:`mcpot.model.distributions.Truncated` is handled here: the base density divided by the mass kept.
     """
     x = np.asarray(x, dtype=float)
     if isinstance(dist, distributions.Truncated):
@@ -855,7 +855,7 @@ def spread_ratio(posterior: Posterior, prior_samples: np.ndarray, level: float =
 
 
 def priors_from_space(space: ParameterSpace) -> ScipyPriors:
-    """The free inputs of a :class:`~mcpot.model.ParameterSpace` as a :class:`PriorSet`.
+    """The free inputs of a :class:`~mcpot.model.space.ParameterSpace` as a :class:`PriorSet`.
 
     ``ppf`` is the space's own (same values as :meth:`ParameterSpace.ppf`, with the ``[[correlation]]``
     Gaussian copula applied as Monte Carlo runs apply it); ``logpdf`` adds the copula density.
@@ -875,7 +875,7 @@ def model_simulator(space: ParameterSpace, outputs: Sequence[str], *, horizon: i
     space : ParameterSpace
         Inputs of the model and the reading of equation (2) (``space.reading``).
     outputs : sequence of str
-        Output names (see :func:`mcpot.model.output_columns`), e.g. ``["cement.total.2025",
+        Output names (see :func:`mcpot.model.space.output_columns`), e.g. ``["cement.total.2025",
         "cement.share.automatic_control.2035"]``.
     horizon : int
         Last model year.
@@ -884,7 +884,7 @@ def model_simulator(space: ParameterSpace, outputs: Sequence[str], *, horizon: i
     names = list(output_columns(space, horizon, reading)["output"])
     missing = [o for o in outputs if o not in names]
     if missing:
-        raise ValueError(f"unknown model outputs {missing}; see mcpot.model.output_columns")
+        raise ValueError(f"unknown model outputs {missing}; see mcpot.model.space.output_columns")
     idx = np.array([names.index(o) for o in outputs])
 
     def simulate(X: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 r"""Sensitivity-analysis test functions with analytic Sobol' indices.
 
-These functions are used to check the global sensitivity machinery in :mod:`mcpot.sobol` and
-:mod:`mcpot.morris` against known answers. Every model is vectorised, ``f(X[N, D]) -> Y[N]``, and
+These functions are used to check the global sensitivity machinery in :mod:`mcpot.sensitivity.sobol` and
+:mod:`mcpot.sensitivity.morris` against known answers. Every model is vectorised, ``f(X[N, D]) -> Y[N]``, and
 ships its analytic first-order and total indices.
 
 Ishigami function

@@ -25,7 +25,7 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs, parallel_config
 from joblib.parallel import BACKENDS
 
-from .errors import McpotError
+from mcpot.errors import McpotError
 
 _NO_DASK = 'the dask backend needs dask.distributed: pip install "mcpot[dask]"'
 #: Seconds to wait for a dask scheduler to answer before giving up.
@@ -45,7 +45,7 @@ def map_ordered(
     ----------
     fn : callable
         A picklable function of one task (cloudpickle on dask, which sends it with every task: keep it
-        small; a :class:`~mcpot.montecarlo.ChunkTask` is about 0.5 MB).
+        small; a :class:`~mcpot.engine.chunks.ChunkTask` is about 0.5 MB).
     tasks : iterable
         Task descriptions; keep them small (they are sent to workers).
     n_jobs : int

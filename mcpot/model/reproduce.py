@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .kernel import BAND_YEARS, CATEGORIES, model_years
-from .model import ParameterSpace, evaluate_sectors
-from .reference import SHARE_YEAR, figures, published
+from mcpot.model.kernel import BAND_YEARS, CATEGORIES, model_years
+from mcpot.model.reference import SHARE_YEAR, figures, published
+from mcpot.model.space import ParameterSpace, evaluate_sectors
 
 
 @dataclass(frozen=True)

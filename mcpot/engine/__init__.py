@@ -1,0 +1,1 @@
+"""The Monte Carlo engine: designs, parallel chunked evaluation, streaming summaries, run folders."""

@@ -1,0 +1,1 @@
+"""Stress tests: scenarios, readings and prior sets compared; ABC calibration; scenario discovery."""
