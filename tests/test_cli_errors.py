@@ -24,10 +24,11 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
-from mcpot import cli, runs
-from mcpot.pipeline import RunConfig, run
-from mcpot.runlock import INFO, RunLock, is_held
-from mcpot.sampling import BLOCK
+from mcpot import cli
+from mcpot.engine import runs
+from mcpot.engine.run import RunConfig, run
+from mcpot.engine.runlock import INFO, RunLock, is_held
+from mcpot.engine.sampling import BLOCK
 
 PRIORS = Path(__file__).resolve().parents[1] / "priors"
 
@@ -566,12 +567,12 @@ def test_sigkilled_run_reads_interrupted_on_report_and_resumes(tmp_path):
 
 
 def test_failed_run_records_failed_with_the_reason(tmp_path, monkeypatch, capsys):
-    import mcpot.pipeline
+    import mcpot.engine.run
 
     def boom(*args, **kwargs):
         raise RuntimeError("the model broke")
 
-    monkeypatch.setattr(mcpot.pipeline, "simulate", boom)
+    monkeypatch.setattr(mcpot.engine.run, "simulate", boom)
     with pytest.raises(RuntimeError):  # a bug keeps its traceback, but the folder says what happened
         cli.main([*ANY, "--out", str(tmp_path / "f")])
     m = manifest(tmp_path / "f")

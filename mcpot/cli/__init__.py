@@ -22,8 +22,8 @@ import pandas as pd
 
 from mcpot._version import __version__
 from mcpot.engine import runs
-from mcpot.engine.sampling import BLOCK, DESIGNS
 from mcpot.engine.evaluate import MAX_JOBS_PER_CORE
+from mcpot.engine.sampling import BLOCK, DESIGNS
 from mcpot.errors import McpotError, Terminated
 from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
 from mcpot.model.overrides import apply_overrides
