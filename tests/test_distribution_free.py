@@ -9,7 +9,8 @@ from SALib.test_functions import Ishigami
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from mcpot.distribution_free import (
+from mcpot.errors import McpotError
+from mcpot.sensitivity.distribution_free import (
     COLUMNS,
     RECOMMENDED_DELTA,
     delta_indices,
@@ -17,7 +18,6 @@ from mcpot.distribution_free import (
     pawn_threshold,
     salib_seed,
 )
-from mcpot.errors import McpotError
 
 N = 2000
 NOISE_FLOOR = 0.1

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mcpot import distributions
-from mcpot.elicitation import FAMILIES, ElicitationError, fit_entry, fit_quantiles, parse_quantiles
 from mcpot.errors import McpotError
+from mcpot.model import distributions
+from mcpot.model.elicitation import FAMILIES, ElicitationError, fit_entry, fit_quantiles, parse_quantiles
 
 P5 = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from mcpot.errors import McpotError
-from mcpot.shapley import _coefficients, linear_gaussian_shapley, shapley_effects
+from mcpot.sensitivity.shapley import _coefficients, linear_gaussian_shapley, shapley_effects
 
 R3 = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.9], [0.0, 0.9, 1.0]])
 R4 = np.array([[1.0, 0.5, 0.0, 0.0], [0.5, 1.0, 0.3, 0.0], [0.0, 0.3, 1.0, 0.7], [0.0, 0.0, 0.7, 1.0]])

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 CATEGORIES: tuple[str, ...] = (
     "energy_management",
@@ -65,20 +64,104 @@ def effective_ceiling(K0, K_max):
     return np.maximum(K_max, K0)
 
 
-def _report(K, K0, alpha, beta):
-    return expit(alpha + beta * K)
+_EXP_OVERFLOW = 709.0
+"""Above this, ``exp`` overflows (``log(max float) = 709.78``)."""
 
 
-def _incremental(K, K0, alpha, beta):
-    return expit(alpha + beta * K) - expit(alpha + beta * K0)
+def _scaled_sigmoid(neg_z: np.ndarray, scale) -> np.ndarray:
+    """Overwrite ``neg_z`` (holding ``-z``) with ``scale * s(z) = scale / (1 + exp(-z))``.
+
+    ``exp(-z)`` is exact to rounding wherever it is finite, so the sum and the quotient are too,
+    in the lower tail as well (unlike ``1/2 + tanh(z/2)/2``, whose relative error grows like
+    ``eps e^{-z}``). Where ``-z > 709`` the exponential may overflow; there ``s(z) = e^z / (1 +
+    e^z) = e^z`` to rounding, a subnormal number, and is computed so.
+    """
+    tail = neg_z > _EXP_OVERFLOW if neg_z.size and neg_z.max() > _EXP_OVERFLOW else None
+    if tail is not None:
+        low = np.exp(-neg_z[tail]) * np.broadcast_to(scale, neg_z.shape)[tail]
+    with np.errstate(over="ignore"):
+        np.exp(neg_z, out=neg_z)
+    neg_z += 1.0
+    np.divide(scale, neg_z, out=neg_z)
+    if tail is not None:
+        neg_z[tail] = low
+    return neg_z
 
 
-def _rescaled(K, K0, alpha, beta):
-    low, high = expit(alpha), expit(alpha + beta)
-    return (expit(alpha + beta * K) - low) / (high - low)
+def sigmoid(z) -> np.ndarray:
+    """The logistic ``s(z) = 1 / (1 + exp(-z))``, accurate to a few ulp (relative) for every z.
+
+    Parameters
+    ----------
+    z : array_like
+        Argument (dimensionless).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``s(z)``, fraction 0..1; ``1 / (1 + exp(-z))``, or ``exp(z)`` where ``-z > 709`` (where
+        ``exp(-z)`` could overflow and ``s(z)`` is subnormal).
+    """
+    neg_z = np.array(z, dtype=float)  # a copy, also for 0-d input
+    np.negative(neg_z, out=neg_z)
+    return _scaled_sigmoid(neg_z, 1.0)
 
 
-def _linear(K, K0, alpha, beta):
+def _difference_parts(a, b, d) -> tuple[np.ndarray, np.ndarray]:
+    """``(f, m)`` with ``s(a) - s(b) = f exp(-m)``, ``|f| <= 1``, ``m >= 0`` (see sigmoid_difference)."""
+    a, b, d = (np.asarray(x, dtype=float) for x in (a, b, d))
+    abs_a, abs_b = np.abs(a), np.abs(b)
+    m = np.where((a > 0) == (b > 0), np.minimum(abs_a, abs_b), 0.0)
+    f = np.copysign(-np.expm1(-np.abs(d)), d) / ((1.0 + np.exp(-abs_a)) * (1.0 + np.exp(-abs_b)))
+    return f, m
+
+
+def sigmoid_difference(a, b, d) -> np.ndarray:
+    """``s(a) - s(b)`` without cancellation, given ``d = a - b`` computed accurately by the caller.
+
+    Uses ``s(a) - s(b) = sinh(d/2) / (2 cosh(a/2) cosh(b/2))`` with every exponential factored out:
+
+    ``s(a) - s(b) = -sign(d) expm1(-|d|) exp(-m) / ((1 + exp(-|a|)) (1 + exp(-|b|)))``,
+
+    where ``m = min(|a|, |b|)`` if a and b have the same sign and 0 otherwise (so that
+    ``|d| - |a| - |b| = -2m``). Every exponent is <= 0, so nothing overflows, and each factor is
+    exact to rounding: the result is accurate to a few ulp (relative) wherever it is a normal
+    float (``|a|, |b|`` up to 745 and beyond).
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arguments of the two sigmoids (dimensionless).
+    d : array_like
+        ``a - b``, computed without cancellation (e.g. ``beta * (K - K0)``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``s(a) - s(b)``, broadcast over the inputs.
+    """
+    f, m = _difference_parts(a, b, d)
+    return f * np.exp(-m)
+
+
+def _report(K, K0, alpha, beta, dK=None):
+    return sigmoid(alpha + beta * K)
+
+
+def _incremental(K, K0, alpha, beta, dK=None):
+    dK = K - K0 if dK is None else dK
+    return sigmoid_difference(alpha + beta * K, alpha + beta * K0, beta * dK)
+
+
+def _rescaled(K, K0, alpha, beta, dK=None):
+    # [s(alpha + beta K) - s(alpha)] / [s(alpha + beta) - s(alpha)], the two exp(-m) factors
+    # divided in logs, so the ratio stays accurate even where both differences are subnormal
+    f_num, m_num = _difference_parts(alpha + beta * K, alpha, beta * K)
+    f_den, m_den = _difference_parts(alpha + beta, alpha, beta)
+    return f_num / f_den * np.exp(m_den - m_num)
+
+
+def _linear(K, K0, alpha, beta, dK=None):
     return K * np.ones_like(alpha)
 
 
@@ -329,20 +412,18 @@ def _potentials(r: Reading, half_dt2, K0, K_max, S, alpha, beta, RF, buf) -> Non
     with np.errstate(divide="ignore", invalid="ignore"):  # NaN is caught downstream, with context
         np.multiply.outer(1.0 / S**2, half_dt2, out=buf)
     if r.response == "report":
-        # z = alpha + beta K(t) = (alpha + beta K_max) + beta (K0 - K_max) exp(-dt^2 / 2S^2), and
-        # ER = RF sigmoid(z) = RF/2 + RF/2 tanh(z/2): tanh is ~3x cheaper than scipy's expit here.
+        # z = alpha + beta K(t) = (alpha + beta K_max) + beta (K0 - K_max) exp(-dt^2 / 2S^2) and
+        # ER = RF sigmoid(z); sigmoid is accurate in relative terms in both tails (see _scaled_sigmoid).
         np.exp(buf, out=buf)
-        buf *= (0.5 * beta * (K0 - k_max))[..., None]
-        buf += (0.5 * (alpha + beta * k_max))[..., None]
-        np.tanh(buf, out=buf)
-        half_rf = (0.5 * RF)[..., None]
-        buf *= half_rf
-        buf += half_rf
+        buf *= (beta * (k_max - K0))[..., None]
+        buf -= (alpha + beta * k_max)[..., None]  # -z
+        _scaled_sigmoid(buf, RF[..., None])
         return
     np.expm1(buf, out=buf)
-    buf *= (K0 - k_max)[..., None]
+    buf *= (K0 - k_max)[..., None]  # K(t) - K0, without cancellation
+    dK = buf.copy() if r.response == "incremental" else None
     buf += K0[..., None]  # adoption K(t), exactly K0 at t0
-    buf[:] = RESPONSES[r.response](buf, K0[..., None], alpha[..., None], beta[..., None])
+    buf[:] = RESPONSES[r.response](buf, K0[..., None], alpha[..., None], beta[..., None], dK)
     buf *= RF[..., None]
 
 

@@ -50,7 +50,7 @@ import numpy as np
 from scipy import optimize, stats
 from scipy.special import expit, logit
 
-from mcpot.errors import McpotError
+from ..errors import McpotError
 
 __all__ = ["FAMILIES", "ElicitationError", "ElicitedFit", "fit_entry", "fit_quantiles", "parse_quantiles"]
 

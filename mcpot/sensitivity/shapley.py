@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from mcpot.errors import McpotError
+from ..errors import McpotError
 
 __all__ = ["ShapleyEffects", "linear_gaussian_shapley", "shapley_effects"]
 

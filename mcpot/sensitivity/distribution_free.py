@@ -48,7 +48,7 @@ import pandas as pd
 from scipy.stats import kstwobign
 from threadpoolctl import threadpool_limits
 
-from mcpot.errors import McpotError
+from ..errors import McpotError
 
 __all__ = ["COLUMNS", "RECOMMENDED_DELTA", "delta_indices", "pawn_indices", "pawn_threshold", "salib_seed"]
 
