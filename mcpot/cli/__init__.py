@@ -345,10 +345,11 @@ def report_into(run_dir, output=None):
     from pathlib import Path
 
     from mcpot.engine.runlock import RunLock
-    from mcpot.report.html import write_report
 
     run_dir = Path(run_dir)
     runs.read_manifest(run_dir)  # not a run folder: say so before making a lock file in it
+    from mcpot.report.html import write_report  # (matplotlib: seconds to import)
+
     with RunLock(run_dir):
         manifest = runs.settle(run_dir, runs.read_manifest(run_dir))
         if manifest["status"] != "complete":
@@ -560,6 +561,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
     if args.overrides:
         scenarios.append(Scenario("--set", " ".join(args.overrides), tuple(args.overrides)))
     scenarios += [Scenario(f"reading:{r}", "", (), r) for r in args.readings or ()]
+    if args.compare_priors:  # a bad prior set is said at once, not after the scenarios have run
+        load_priors(args.compare_priors, args.sectors)
     res = run_stress(base, scenarios, priors_dir=args.priors, out_dir=args.out)
     print(
         f"Stress test: N = {base.samples:,} per scenario, seed {base.seed}; "
