@@ -37,7 +37,7 @@ _EXPORTS = {
     "run_tornado": "mcpot.sensitivity.analyses",
     "run_stress": "mcpot.stress.compare",
     "compare_priors": "mcpot.stress.compare",
-    "run_calibrate": "mcpot.stress.runners",
+    "run_calibrate": "mcpot.stress.calibration",
     "run_discover": "mcpot.stress.runners",
     "write_report": "mcpot.report.html",
 }

@@ -120,10 +120,10 @@ def test_rejection_tolerance_rules_and_batching():
 def test_smc_stops_at_the_target_and_respects_the_budget():
     post = abc.smc(_deterministic, UNIFORM3, S_DET, seed=2, n_particles=200, target_epsilon=0.05)
     assert post.epsilon == pytest.approx(0.05)
-    assert post.stop_reason == "target epsilon reached"
+    assert post.stop == abc.TARGET_REACHED and post.reached
     tight = abc.smc(_deterministic, UNIFORM3, S_DET, seed=2, n_particles=200, max_simulations=3000)
     assert tight.n_simulations <= 3000
-    assert "budget" in tight.stop_reason
+    assert "budget" in tight.stop_reason and tight.stop == abc.BUDGET_EXHAUSTED
     with pytest.raises(McpotError, match="generation 0"):
         abc.smc(_deterministic, UNIFORM3, S_DET, seed=2, n_particles=200, max_simulations=300)
 
@@ -202,16 +202,17 @@ def test_smc_on_the_cement_model_recovers_a_known_truth():
 
 def test_pmc_weights_degenerate_with_many_free_inputs_and_mcmc_copes():
     """20 inputs, one constrained: ABC-PMC's kernel mixture is ~3x wider than the prior along each free
-    input, so its ESS collapses (0.75^19 of n); the MCMC variant keeps equal weights."""
+    input, so its ESS collapses (0.75^19 of n) and it refuses to return; the MCMC variant copes."""
     prior = abc.ScipyPriors(tuple(f"x{i}" for i in range(20)), (stats.norm(0, 1),) * 20)
     simulate = lambda X: X[:, :1]  # noqa: E731
     s_obs = np.array([0.5])
-    with pytest.warns(RuntimeWarning, match="degenerated"):
-        pmc = abc.smc(simulate, prior, s_obs, seed=1, n_particles=500, max_simulations=20_000)
-    assert pmc.ess < 50
+    with pytest.raises(McpotError, match="collapsed"):
+        abc.smc(simulate, prior, s_obs, seed=1, n_particles=500, max_simulations=20_000)
+    pmc = abc.smc(simulate, prior, s_obs, seed=1, n_particles=500, max_simulations=20_000, min_ess=0.0)
+    assert pmc.ess < 50  # what the floor refuses to return
     mcmc = abc.smc_mcmc(simulate, prior, s_obs, seed=1, n_particles=500, max_simulations=20_000)
-    assert mcmc.ess == pytest.approx(500)
-    assert mcmc.history["unique"].iloc[-1] > 400
+    assert np.all(mcmc.weights == 1 / 500)
+    assert mcmc.history["unique"].iloc[-1] > 400 and mcmc.history["free"].iloc[-1] == 19
     assert abs(mcmc.weights @ mcmc.X[:, 0] - 0.5) < 0.05
     free = mcmc.X[:, 1:]
     assert np.all(np.abs(free.std(axis=0) - 1) < 0.25)  # the free inputs keep their N(0, 1) prior

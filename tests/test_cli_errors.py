@@ -25,6 +25,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from mcpot import cli
+from mcpot.cli.common import jobs_count
 from mcpot.engine import runs
 from mcpot.engine.run import RunConfig, run
 from mcpot.engine.runlock import INFO, RunLock, is_held
@@ -210,7 +211,7 @@ CASES = [
     Case(
         "prior-file-missing",
         (*ANY, "--priors", P),
-        ("cement.toml: -: no prior file for sector 'cement'",),
+        ("--sectors: unknown sector cement in", "/p;"),
         lambda d: (d / "cement.toml").unlink(),
     ),
     Case(
@@ -317,7 +318,7 @@ CASES = [
     Case("samples-zero", ("run", "--samples", "0"), ("--samples: must be a positive integer",)),
     Case("samples-not-a-number", ("run", "--samples", "many"), ("--samples: must be an integer",)),
     Case(
-        "sectors-unknown", ("run", "--sectors", "steel,aluminium"), ("--sectors: unknown sector 'aluminium'",)
+        "sectors-unknown", ("run", "--sectors", "steel,aluminium"), ("--sectors: unknown sector aluminium",)
     ),
     Case("reading-unknown", ("reproduce", "--reading", "literal"), ("--reading: invalid choice: 'literal'",)),
     Case("readings-unknown", ("sobol", "--readings", "report,nope"), ("--readings: unknown reading nope",)),
@@ -490,9 +491,9 @@ def test_case_count():
 def test_jobs_above_the_cores_are_capped_with_a_note(capsys):
     from joblib import cpu_count
 
-    assert cli.jobs_count(str(cpu_count() + 1)) == cpu_count()
+    assert jobs_count(str(cpu_count() + 1)) == cpu_count()
     assert f"--jobs {cpu_count() + 1} is more than the {cpu_count()} cores" in capsys.readouterr().err
-    assert cli.jobs_count("1") == 1 and cli.jobs_count("-1") == -1
+    assert jobs_count("1") == 1 and jobs_count("-1") == -1
 
 
 # ------------------------------------------------------------------------------------------ locking

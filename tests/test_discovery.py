@@ -96,3 +96,35 @@ def test_tree_finds_the_same_rule(data):
     assert top["density"] == 1.0 and top["coverage"] == 1.0  # y is a box: the tree is exact
     assert rules["n_points"].sum() == len(y)
     assert not rules["predicted"].iloc[1:].any()
+
+
+def test_prim_finds_the_same_first_box_as_the_ema_workbench():
+    """The field's reference implementation (EMA Workbench, Kwakkel 2017) peels the same way: its first
+    box (``find_box``, peeling to 5% mass) matches our last peeled box in coverage, density and limits."""
+    import warnings
+
+    with warnings.catch_warnings():  # ema_workbench warns about ipyparallel on import
+        warnings.simplefilter("ignore")
+        ema_prim = pytest.importorskip("ema_workbench.analysis.prim")
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame(rng.uniform(size=(3000, 5)), columns=["a", "b", "c", "d", "e"])
+    y = (((X.a > 0.6) & (X.b < 0.5)) | (rng.uniform(size=len(X)) < 0.05)).to_numpy()
+    ours = discovery.prim(X, y, peel_alpha=0.05, paste_alpha=0.05, min_support=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = ema_prim.Prim(X, y, threshold=0.8, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+        box = theirs.find_box()
+    peeled = ours.trajectory[ours.trajectory.phase == "peel"]
+    last = peeled.iloc[-1]
+    assert last.coverage == pytest.approx(box.coverage, abs=0.02)
+    assert last.density == pytest.approx(box.density, abs=0.02)
+    ours_box = ours.boxes[int(peeled.index[-1])]
+    assert set(ours_box.restricted) == {"a", "b"}
+    lims = box.box_lims[-1]
+    assert ours_box.lower[0] == pytest.approx(lims["a"].iloc[0], abs=0.02)
+    assert ours_box.upper[1] == pytest.approx(lims["b"].iloc[1], abs=0.02)
+    # and the whole peeling trajectory agrees, step by step
+    traj = box.peeling_trajectory
+    n = min(len(peeled), len(traj) - 1)
+    np.testing.assert_allclose(peeled.coverage.to_numpy()[:n], traj.coverage.to_numpy()[1 : n + 1], atol=0.02)
+    np.testing.assert_allclose(peeled.density.to_numpy()[:n], traj.density.to_numpy()[1 : n + 1], atol=0.02)

@@ -171,3 +171,16 @@ def test_fast_kernel_equals_the_plain_equations(reading):
         K, p.K0[..., None], p.alpha[..., None], p.beta[..., None], p.RF[..., None], reading
     )
     assert_allclose(category_potentials(p, YEARS, reading), plain, rtol=1e-12, atol=1e-12 * p.RF.max())
+
+
+def test_growth_ratio_hand_worked_and_flat_total_is_one():
+    from mcpot.model.kernel import growth_after_2035
+
+    years = np.arange(2022, 2046)
+    rising = 100.0 + 2.0 * (years - 2022) - 0.05 * (years - 2022) ** 2  # growth slows
+    flat = np.full(years.size, 37.5)  # every category saturated: the total never changes
+    peak, ratio = growth_after_2035(np.vstack([rising, flat]), years)
+    # rising: T(2025) = 105.55, T(2035) = 117.55, T(2045) = 119.55 -> (119.55 - 117.55) / 12 = 1/6
+    assert ratio[0] == pytest.approx(2.0 / 12.0)
+    assert peak[0] == 2023.0
+    assert ratio[1] == 1.0 and np.isfinite(ratio).all()

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from mcpot.engine.run import RunConfig, run
 from mcpot.engine.runs import load_histograms
-from mcpot.model.reference import published
+from mcpot.model.priors import published
 from mcpot.report import plots
 from mcpot.sensitivity import morris, sobol
 from mcpot.sensitivity.testfunctions import ishigami, ishigami_ppf

@@ -143,7 +143,9 @@ def test_missing_file_and_directory(tmp_path, capsys):
     assert main(["reproduce", "--priors", str(tmp_path / "nope")]) == 2
     assert "priors directory not found" in capsys.readouterr().err
     assert main(["reproduce", "--priors", str(tmp_path)]) == 2
-    assert "no prior file for sector 'steel'" in capsys.readouterr().err
+    assert "no prior file (<sector>.toml)" in capsys.readouterr().err
+    assert main(["reproduce", "--sectors", "glass"]) == 2
+    assert "unknown sector glass in the bundled priors; choose from steel" in capsys.readouterr().err
 
 
 def test_fixed_value_and_every_category_listed():

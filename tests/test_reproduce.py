@@ -5,8 +5,7 @@ import json
 import pytest
 
 from mcpot.cli import main
-from mcpot.model.priors import load_priors
-from mcpot.model.reference import figures, published
+from mcpot.model.priors import figures, load_priors, published
 from mcpot.model.reproduce import reproduce
 from mcpot.model.space import ParameterSpace
 

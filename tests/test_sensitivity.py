@@ -123,4 +123,45 @@ def test_cli_sobol_folder_and_errors(tmp_path, capsys):
     )
     assert "unknown output 'cement.totl.2035'" in capsys.readouterr().err
     assert main(["sobol", "--sectors", "cement", "--samples", "100", "--out", str(tmp_path / "s2")]) == 2
-    assert "power of two" in capsys.readouterr().err
+    assert "multiple of replicates=8 with n / replicates a power of two" in capsys.readouterr().err
+
+
+def test_grouping_with_a_single_group_is_skipped_with_a_note():
+    model = SectorModel.build(PRIORS, "cement")
+    fixed = tuple(
+        f"{n}={v:.12g}" for n, v in zip(model.names, model.medians()[0], strict=True) if ".RF" not in n
+    )
+    res = run_sobol(cfg(overrides=fixed), write=False)
+    assert set(res.indices.grouping) == {"parameter", "category"}
+    assert any("by-kind indices skipped" in n and "(RF)" in n for n in res.notes)
+    params = res.indices[(res.indices.grouping == "parameter") & (res.indices["index"] == "ST")]
+    assert set(params.parameter) == {n for n in model.names if ".RF" in n}
+
+
+def test_sobol_intervals_are_replicate_t_with_the_bootstrap_beside(tmp_path, capsys):
+    res = run_sobol(cfg(bootstrap=True, replicates=4), write=False).indices
+    st = res[(res.grouping == "parameter") & (res["index"] == "ST")]
+    np.testing.assert_allclose(st.high - st.value, st.conf, rtol=1e-12, atol=1e-15)
+    assert {"conf_bootstrap", "low_bootstrap", "high_bootstrap"} <= set(res.columns)
+    plain = run_sobol(cfg(replicates=4), write=False).indices
+    assert "conf_bootstrap" not in plain.columns
+    assert_array_equal(plain.value, res.value)  # the bootstrap beside changes no estimate
+    assert_array_equal(plain.conf, res.conf)
+    out = tmp_path / "s"
+    args = [
+        "sobol",
+        "--sectors",
+        "cement",
+        "--samples",
+        "64",
+        "--seed",
+        "1",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main([*args, "--replicates", "4", "--bootstrap", "--resamples", "50"]) == 0
+    printed = capsys.readouterr().out
+    assert "4 independently scrambled designs" in printed and "Student t" in printed
+    assert "*_bootstrap" in printed

@@ -165,13 +165,13 @@ def test_resampled_estimates_are_salib_estimators_on_our_resamples() -> None:
     d, n, R, seed = 3, 2**8, 70, 9
     U = sobol.saltelli_design(d, n, second_order=True, seed=1)
     Y = _two_outputs(np.c_[U, U[:, :1]])
-    blk = sobol._split(Y, n, d, True)
-    s1, st, s2 = sobol._bootstrap(blk, R, seed, 1, "loky")
-    seqs = np.random.SeedSequence(seed).spawn(len(sobol._batches(R, n)))
+    blk = sobol.estimators._split(Y, n, d, True)
+    s1, st, s2 = sobol.bootstrap._bootstrap(blk, R, seed, 1, "loky")
+    seqs = np.random.SeedSequence(seed).spawn(len(sobol.bootstrap._batches(R, n)))
     idx = np.concatenate(
         [
             np.random.default_rng(sq).integers(0, n, size=(size, n), dtype=np.int64)
-            for sq, (_, size) in zip(seqs, sobol._batches(R, n), strict=True)
+            for sq, (_, size) in zip(seqs, sobol.bootstrap._batches(R, n), strict=True)
         ]
     ).T  # SALib's layout: r[N, R]
     for m in range(2):
@@ -309,7 +309,7 @@ def test_bootstrap_memory_stays_bounded_at_benchmark_size() -> None:
     Y = np.random.default_rng(0).standard_normal((n * (d + 2), m))
     tracemalloc.start()
     try:
-        sobol.sobol_indices(Y, d=d, n=n, num_resamples=2 * sobol._batch_size(n), seed=0)
+        sobol.sobol_indices(Y, d=d, n=n, num_resamples=2 * sobol.bootstrap._batch_size(n), seed=0)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

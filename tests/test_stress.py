@@ -87,10 +87,14 @@ def test_cli_stress(tmp_path, capsys):
     assert 'id="scenarios"' in html and html.count("<img") >= 1 and "reading:linear" in html
 
 
-def test_calibration_narrows_to_the_report():
-    from mcpot.stress.runners import run_calibrate
+def test_calibration_narrows_to_the_report(tmp_path):
+    from mcpot.engine.runs import read_manifest
+    from mcpot.stress.calibration import run_calibrate
 
-    res = run_calibrate(BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, write=False)
+    res = run_calibrate(
+        BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, replicates=2, pilot=2000,
+        out_dir=tmp_path / "cal",
+    )  # fmt: skip
     pred = res.predictive.set_index(["output", "distribution"])
     prior, post = pred.loc[("cement.total.2035", "prior")], pred.loc[("cement.total.2035", "posterior")]
     assert post.p95 - post.p5 < 0.5 * (prior.p95 - prior.p5)
@@ -99,6 +103,20 @@ def test_calibration_narrows_to_the_report():
     assert ratio["cement.automatic_control.RF"] < 0.5  # the figures pin the dominant RF
     assert ratio["cement.emissions.2035"] > 0.8  # totals and shares say nothing about emissions
     assert res.posterior.weight.sum() == pytest.approx(1.0)
+    assert set(res.constraint.verdict) <= {"constrained", "not constrained", "undecided"}
+    assert len(res.fit) == 2 and (res.fit.target_epsilon == 0.1).all()
+    assert (res.fit.reached == (res.fit.epsilon <= 0.1)).all()
+    summary = read_manifest(res.run_dir)["calibration"]["cement"]
+    assert summary["target_epsilon"] == 0.1 and summary["replicates"] == 2
+    assert summary["epsilon_reached"] == pytest.approx(res.fit.epsilon.max())
+    assert 0 <= summary["pilot_fraction_within_target"] <= 1
+    from mcpot.report.html import write_report
+
+    html = write_report(res.run_dir).read_text(encoding="utf-8")
+    assert 'id="calibration"' in html and "why it stopped" in html and "epsilon reached" in html
+    assert f"{res.fit.epsilon.iloc[0]:.4f}" in html  # the tolerance each population reached
+    verdict = res.constraint.set_index("input").verdict["cement.automatic_control.RF"]
+    assert f"<td>{verdict}</td>" in html
 
 
 def test_discovery_finds_the_dominant_input(capsys):

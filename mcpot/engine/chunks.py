@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,8 +19,9 @@ from mcpot.engine.evaluate import check_backend, check_jobs, map_ordered
 from mcpot.engine.sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
 from mcpot.engine.summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
 from mcpot.errors import McpotError, ModelOutputError
-from mcpot.model.kernel import BAND_YEARS, CATEGORIES, MAX_HORIZON, READINGS
-from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
+from mcpot.model.priors import available_sectors, published
+from mcpot.model.reference import SHARE_YEAR, Published
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
@@ -34,7 +35,7 @@ class RunConfig:
     Attributes
     ----------
     sectors : tuple of str
-        Sectors to run.
+        Sectors to run (default: every sector of the bundled priors).
     samples : int
         Number of samples N.
     design : {"mc", "lhs", "sobol"}
@@ -56,7 +57,7 @@ class RunConfig:
         ``--set`` overrides applied to the priors (see :mod:`mcpot.model.overrides`).
     """
 
-    sectors: tuple[str, ...] = ("steel", "petrochemical", "cement")
+    sectors: tuple[str, ...] = field(default_factory=available_sectors)
     samples: int = 100_000
     design: str = "lhs"
     seed: int | None = None
@@ -128,8 +129,11 @@ class Claims:
     predicates: list[Claim]
 
 
-def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
+def build_claims(columns: pd.DataFrame, tolerance: float, pubs: dict[str, Published]) -> Claims:
     """The report's claims as predicates on the output columns.
+
+    ``pubs``: the published figures by sector (:func:`mcpot.model.priors.published`); a sector without
+    them has no claims.
 
     For every published figure: the model lands within ``+/- tolerance`` (relative) of it. For every
     sector: the model's band lies within the report's band (both ends inside).
@@ -146,12 +150,13 @@ def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
         for i, r in enumerate(columns.itertuples())
     }
     rows, predicates = [], []
-    for sector, pub in published().items():
+    for sector, pub in pubs.items():
         if sector not in set(columns.sector):
             continue
         figures = [("total", None, y, v) for y, v in pub.totals.items()]
         figures += [("share", c, SHARE_YEAR, v) for c, v in pub.shares.items()]
-        figures += [("band_low", None, 2025, pub.band[0]), ("band_high", None, 2035, pub.band[1])]
+        if pub.band is not None:
+            figures += [("band_low", None, 2025, pub.band[0]), ("band_high", None, 2035, pub.band[1])]
         for quantity, category, year, value in figures:
             col = index.get((sector, quantity, category, year))
             if col is None:  # a category the sector does not have: its share is exactly 0
@@ -164,7 +169,10 @@ def build_claims(columns: pd.DataFrame, tolerance: float) -> Claims:
             rows.append(
                 (sector, "growth_ratio", None, None, np.nan, "2035-2045 growth below 2025-2035 growth", ratio)
             )
-            predicates.append(Claim(((ratio, -np.inf, 1.0),)))
+            # strictly below 1: a flat total (ratio 1.0 by convention, kernel.growth_after_2035) does not slow
+            predicates.append(Claim(((ratio, -np.inf, np.nextafter(1.0, 0.0)),)))
+        if pub.band is None:
+            continue
         low, high = index[(sector, "band_low", None, 2025)], index[(sector, "band_high", None, 2035)]
         rows.append(
             (
@@ -189,7 +197,7 @@ def ceiling_pairs(space: ParameterSpace) -> list[tuple[str, str, str, str]]:
     return [
         (s, c, f"{s}.{c}.K0", f"{s}.{c}.K_max")
         for s, sp in space.sectors.items()
-        for c, inc in zip(CATEGORIES, sp.included, strict=True)
+        for c, inc in zip(sp.categories, sp.included, strict=True)
         if inc
     ]
 
@@ -247,7 +255,7 @@ class ChunkTask:
 def make_task(config: RunConfig, space: ParameterSpace, grid: Grid | None = None) -> ChunkTask:
     """The chunk task of a run; without ``grid``, the histogram grid comes from the pilot block."""
     columns = output_columns(space, config.horizon, config.reading)
-    claims = build_claims(columns, config.tolerance)
+    claims = build_claims(columns, config.tolerance, published(space.sectors))
     task = ChunkTask(config, space, grid, claims.predicates, list(columns.output))
     if grid is None:
         _, Y, _ = task.outputs(0, 1)
@@ -321,7 +329,7 @@ def claims_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
 
     cfg = task.config
     columns = output_columns(task.space, cfg.horizon, cfg.reading)
-    claims = build_claims(columns, cfg.tolerance).table.copy()
+    claims = build_claims(columns, cfg.tolerance, published(task.space.sectors)).table.copy()
     p = stats.claims / stats.n
     claims["probability"] = p
     claims["mc_se"] = np.sqrt(p * (1 - p) / stats.n)

@@ -23,7 +23,6 @@ import warnings
 
 import numpy as np
 from scipy.special import ndtr, ndtri
-from scipy.stats import qmc
 
 BLOCK = 8192
 DESIGNS: tuple[str, ...] = ("mc", "lhs", "sobol")
@@ -39,6 +38,8 @@ def unit_block(design: str, seed: int, dim: int, block: int, size: int = BLOCK) 
     if design == "mc":
         return block_generator(seed, block).random((BLOCK, dim))[:size]
     if design == "lhs":
+        from scipy.stats import qmc  # scipy.stats is slow to import: only where a design is drawn
+
         return qmc.LatinHypercube(d=dim, rng=block_generator(seed, block)).random(BLOCK)[:size]
     if design == "sobol":
         return sobol_points(seed, dim, block * BLOCK, block * BLOCK + size)
@@ -50,6 +51,8 @@ def sobol_points(seed: int, dim: int, start: int, stop: int) -> np.ndarray:
 
     ``fast_forward`` costs time linear in ``start`` (about 0.03 s per 10^6 points skipped here).
     """
+    from scipy.stats import qmc
+
     engine = qmc.Sobol(d=dim, scramble=True, rng=block_generator(seed, 0, salt=1))
     if start:
         engine.fast_forward(start)

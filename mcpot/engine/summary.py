@@ -188,12 +188,33 @@ def percentile_table(stats: Stats, grid: Grid, percentiles=PERCENTILES) -> tuple
     return q, (hi - lo) / 2.0
 
 
+def histogram_row(histograms, output: str) -> tuple[np.ndarray, float, float]:
+    """The counts ``[bins + 2]`` (under- and overflow first and last), bin ``low`` and ``width`` of one
+    output of a run's histograms (:func:`mcpot.engine.runs.load_histograms`)."""
+    names = [str(n) for n in histograms["output"]]
+    if output not in names:
+        raise ValueError(f"the histograms hold no output {output!r}")
+    i = names.index(output)
+    return (
+        np.asarray(histograms["counts"][i], dtype=float),
+        float(histograms["low"][i]),
+        float(histograms["width"][i]),
+    )
+
+
+def histogram_edges_cdf(counts: np.ndarray, low: float, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges and the empirical CDF at them (the underflow counted at the first edge)."""
+    n = counts.sum()
+    if n <= 0:
+        raise ValueError("empty histogram")
+    edges = low + width * np.arange(counts.size - 1)
+    return edges, np.cumsum(counts[:-1]) / n  # counts[0] is the underflow; counts[-1] the overflow
+
+
 def histogram_cdf(histograms: dict, output: str, value: float) -> float:
     """``P(output <= value)`` from a run's histograms (linear within a bin; NaN outside the bins)."""
-    names = list(histograms["output"])
-    m = names.index(output)
-    counts = histograms["counts"][m]
-    x = (value - histograms["low"][m]) / histograms["width"][m]  # in bins from the grid's low end
+    counts, low, width = histogram_row(histograms, output)
+    x = (value - low) / width  # in bins from the grid's low end
     bins = counts.size - 2
     if x < 0:
         return 0.0 if counts[0] == 0 else float("nan")

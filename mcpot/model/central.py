@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from mcpot.model.kernel import BASE_YEAR, CATEGORIES, adoption, effective_ceiling
+from mcpot.model.kernel import BASE_YEAR, adoption, effective_ceiling
 from mcpot.model.priors import SectorPriors
 from mcpot.model.reference import Published
 
@@ -45,7 +45,7 @@ def fit_central(sp: SectorPriors, pub: Published, k_mid: float = 0.5, reg: float
         One row per included category: K0, K_max, S, beta (medians used), alpha (fitted), RF
         (fitted, Mt CO2/yr), and the fitted potentials ER_2025/2030/2035 (Mt CO2/yr).
     """
-    cats = [c for c, inc in zip(CATEGORIES, sp.included, strict=True) if inc]
+    cats = [c for c, inc in zip(sp.categories, sp.included, strict=True) if inc]
     med = {
         k: np.array([sp.priors[f"{sp.sector}.{c}.{k}"].median() for c in cats])
         for k in ("K0", "K_max", "S", "beta")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The report's four technology categories; a sector's own list is its prior file's (SectorPriors.categories).
 CATEGORIES: tuple[str, ...] = (
     "energy_management",
     "automatic_control",
@@ -300,7 +301,7 @@ def interpolation_weights(known_years, years) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SectorParams:
-    """Model inputs of one sector for N samples; arrays ``[N, C]`` over :data:`CATEGORIES`.
+    """Model inputs of one sector for N samples; arrays ``[N, C]`` over the sector's C categories.
 
     Attributes
     ----------
@@ -324,6 +325,8 @@ class SectorParams:
     overlap : numpy.ndarray, optional
         ``[N]`` fraction of energy management's potential double counted with the other
         categories; used by readings with ``overlap=True``.
+    overlap_category : int
+        Index of energy management among the C categories (the category ``overlap`` applies to).
     """
 
     K0: np.ndarray
@@ -337,6 +340,7 @@ class SectorParams:
     production: np.ndarray | None = None
     production_years: tuple[int, ...] = ()
     overlap: np.ndarray | None = None
+    overlap_category: int = 0
 
 
 @dataclass(frozen=True)
@@ -403,7 +407,7 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
     if r.production:
         out *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
     if r.overlap:
-        out[:, CATEGORIES.index("energy_management"), :] *= (1.0 - p.overlap)[:, None]
+        out[:, p.overlap_category, :] *= (1.0 - p.overlap)[:, None]
     return out
 
 
@@ -461,8 +465,21 @@ def growth_after_2035(total: np.ndarray, years) -> tuple[np.ndarray, np.ndarray]
         Year of the largest year-on-year increase of the total (years).
     ratio : numpy.ndarray
         ``[ER(2045) - ER(2035)] / [ER(2035) - ER(2025)]``: below 1 when growth slows after 2035.
+        A total that does not change in either decade (every category saturated, K_max <= K0) has
+        ratio **1.0**, not 0/0: zero growth followed by zero growth neither slows nor speeds up, so
+        it does not count towards P(slows), the share of draws with ratio < 1. "Does not change"
+        means a change within 1e-12 of the largest of the three totals (round-off). Zero growth to
+        2035 followed by real growth after it gives +/-inf (the model never does this: equal 2025
+        and 2035 totals need flat adoption, which stays flat).
     """
     years = np.asarray(years)
     peak_year = years[1:][np.argmax(np.diff(total, axis=1), axis=1)].astype(float)
     a, b, c = (total[:, int(np.flatnonzero(years == y)[0])] for y in GROWTH_YEARS)
-    return peak_year, (c - b) / (b - a)
+    tol = 1e-12 * np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
+    before, after = b - a, c - b
+    flat_before = np.abs(before) <= tol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(
+            flat_before, np.where(np.abs(after) <= tol, 1.0, np.sign(after) * np.inf), after / before
+        )
+    return peak_year, ratio

@@ -27,8 +27,9 @@ from pathlib import Path
 
 from mcpot.errors import McpotError, PriorError
 from mcpot.model import distributions
+from mcpot.model.entries import _entry
 from mcpot.model.kernel import READINGS
-from mcpot.model.priors import SectorPriors, _entry
+from mcpot.model.priors import SectorPriors
 
 _SYNTAX = re.compile(r"^\s*([\w.]+)\s*(\*?=)\s*(.+?)\s*$")
 _CALL = re.compile(r"^(\w+)\s*\((.*)\)$")

@@ -22,105 +22,39 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from mcpot.errors import PriorError
-from mcpot.model import distributions
-from mcpot.model.kernel import BAND_YEARS, BASE_YEAR, CATEGORIES, MAX_HORIZON
+from mcpot.model.entries import Prior, _entry, _table, _unknown, _year
+from mcpot.model.kernel import BAND_YEARS, BASE_YEAR, CATEGORIES
+from mcpot.model.reference import SHARE_YEAR, Published, parse_reference
 
-SECTORS: tuple[str, ...] = ("steel", "petrochemical", "cement")
 CATEGORY_PARAMS: tuple[str, ...] = ("K0", "K_max", "S", "alpha", "beta")
 DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[2] / "priors"
 #: Largest prior file read (bytes): the bundled ones are ~10 kB; anything near this is not a prior file.
 MAX_PRIOR_BYTES = 1_000_000
 
-ENTRY_KEYS = {"value", "dist", "params", "lower", "upper", "unit", "source"}
+# Top-level keys that are not categories; every other table of a prior file is a technology category.
 TOP_KEYS = {
     "sector",
     "description",
-    *CATEGORIES,
+    "order",
+    "categories",
     "emissions",
     "production",
     "emission_factors",
     "correlation",
     "overlap",
+    "reference",
 }
+
 
 # Admissible range of each kind of parameter and what to say when a prior leaves it.
-DOMAINS: dict[str, tuple[float, float, str]] = {
-    "K0": (0.0, 1.0, "adoption must lie in [0, 1]"),
-    "K_max": (0.0, 1.0, "adoption must lie in [0, 1]"),
-    "S": (np.nextafter(0.0, 1.0), np.inf, "S must be > 0 years"),
-    "alpha": (-np.inf, np.inf, ""),
-    "beta": (0.0, np.inf, "beta must be >= 0 (more adoption, more reduction)"),
-    "RF": (0.0, np.inf, "a reduction factor must be >= 0 Mt CO2/yr"),
-    "RA": (0.0, np.inf, "a unit saving must be >= 0"),
-    "EF": (0.0, np.inf, "an emission factor must be >= 0"),
-    "Q": (np.nextafter(0.0, 1.0), np.inf, "production must be > 0"),
-    "E": (np.nextafter(0.0, 1.0), np.inf, "sector emissions must be > 0 Mt CO2/yr"),
-    "overlap": (0.0, 1.0, "an overlap fraction must lie in [0, 1]"),
-}
-
-
-@dataclass(frozen=True)
-class Prior:
-    """One model input: a fixed value or a frozen distribution, with unit and source.
-
-    Attributes
-    ----------
-    name : str
-        Qualified name, e.g. ``"steel.automatic_control.K_max"``.
-    kind : str
-        One of the keys of :data:`DOMAINS` (K0, K_max, S, alpha, beta, RF, RA, EF, Q, E).
-    category : str or None
-        Technology category, or None for sector-level inputs (emissions, production, factors).
-    unit, source : str
-        As written in the prior file.
-    dist : frozen scipy distribution or None
-        None when the input is fixed.
-    value : float or None
-        The fixed value, or None.
-    spec : dict
-        The TOML entry as written.
-    """
-
-    name: str
-    kind: str
-    category: str | None
-    unit: str
-    source: str
-    dist: object | None
-    value: float | None
-    spec: dict = field(repr=False, compare=False)
-
-    @property
-    def fixed(self) -> bool:
-        return self.dist is None
-
-    def ppf(self, u):
-        """Quantile function (see :func:`mcpot.model.distributions.ppf`); a fixed input returns its value."""
-        if self.fixed:
-            return np.full(np.shape(u), self.value, dtype=float)
-        return distributions.ppf(self.dist, u)
-
-    def quantile(self, q: float) -> float:
-        return float(self.ppf(q))
-
-    def median(self) -> float:
-        return self.quantile(0.5)
-
-    def support(self) -> tuple[float, float]:
-        if self.fixed:
-            return self.value, self.value
-        lo, hi = self.dist.support()
-        return float(lo), float(hi)
-
-
 @dataclass(frozen=True)
 class SectorPriors:
     """The validated priors of one sector.
@@ -136,11 +70,15 @@ class SectorPriors:
     priors : dict of str to Prior
         Every input, keyed by qualified name, in file order.
     included : tuple of bool
-        Whether the sector has each category of :data:`mcpot.model.kernel.CATEGORIES`.
+        Whether the sector has each of ``categories``.
     emission_years : tuple of int
         Years at which sector emissions are given.
     correlations : tuple of (str, str, float)
         Rank correlations between pairs of inputs (qualified names).
+    categories : tuple of str
+        The sector's technology categories, in file order (or as its ``categories = [...]`` lists them).
+    reference : Published or None
+        The figures a report publishes for the sector (its ``[reference]`` table), if any.
     """
 
     sector: str
@@ -150,6 +88,8 @@ class SectorPriors:
     included: tuple[bool, ...]
     emission_years: tuple[int, ...]
     correlations: tuple[tuple[str, str, float], ...] = ()
+    categories: tuple[str, ...] = CATEGORIES
+    reference: Published | None = None
 
     @property
     def sha256(self) -> str:
@@ -163,105 +103,6 @@ class SectorPriors:
     def rf_mode(self, category: str) -> str:
         """``"RF"`` when the reduction factor is given directly, ``"RA"`` when built by (3)."""
         return "RF" if f"{self.sector}.{category}.RF" in self.priors else "RA"
-
-
-def _unknown(keys, allowed, file, where):
-    for key in keys:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {sorted(allowed)}"
-            raise PriorError(file, f"{where}{key}", f"unknown key{hint}")
-
-
-def _entry(file, where: str, name: str, kind: str, category, spec) -> Prior:
-    if not isinstance(spec, dict):
-        raise PriorError(file, where, "must be a table with `value` or `dist`, `unit` and `source`")
-    _unknown(spec, ENTRY_KEYS | set(_form_params(file, where, spec)), file, f"{where}.")
-    for key in ("unit", "source"):
-        if not isinstance(spec.get(key), str) or not spec[key].strip():
-            raise PriorError(file, f"{where}.{key}", "missing (every prior says its unit and source)")
-    if ("value" in spec) == ("dist" in spec):
-        raise PriorError(file, where, "give exactly one of `value` (fixed) or `dist` (a distribution)")
-    lo, hi, why = DOMAINS[kind]
-    if "value" in spec:
-        value = spec["value"]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            raise PriorError(file, f"{where}.value", f"must be a finite number, got {value!r}")
-        if not lo <= value <= hi:
-            raise PriorError(file, f"{where}.value", f"{why}, got {value}")
-        dist, value = None, float(value)
-    else:
-        dist = _distribution(file, where, spec)
-        s_lo, s_hi = (float(v) for v in dist.support())
-        if s_lo < lo or s_hi > hi:
-            raise PriorError(
-                file,
-                f"{where}.dist",
-                f"{why}, but this prior's support is [{s_lo:g}, {s_hi:g}]"
-                + ("; truncate it with `lower`/`upper`" if spec.get("dist") else ""),
-            )
-        value = None
-    return Prior(name, kind, category, spec["unit"], spec["source"], dist, value, spec)
-
-
-def _form_params(file, where, spec) -> tuple[str, ...]:
-    """Parameter keys the entry's ``dist`` takes (checking the name first)."""
-    if "dist" not in spec:
-        return ()
-    name = spec["dist"]
-    if name in distributions.FORMS:
-        return distributions.FORMS[name].required
-    if not isinstance(getattr(stats, str(name), None), stats.rv_continuous):
-        raise PriorError(
-            file,
-            f"{where}.dist",
-            f"unknown distribution {name!r}: use one of "
-            f"{', '.join(distributions.FORMS)} or a continuous scipy.stats name",
-        )
-    return ()
-
-
-def _distribution(file, where, spec):
-    name = spec["dist"]
-    if not isinstance(name, str):
-        raise PriorError(file, f"{where}.dist", f"must be a distribution name, got {name!r}")
-    if name in distributions.FORMS:
-        params = {k: spec[k] for k in spec if k in distributions.FORMS[name].required}
-        if "params" in spec:
-            raise PriorError(file, f"{where}.params", f"{name!r} takes its parameters by name")
-    else:
-        params = spec.get("params", {})
-        if not isinstance(params, dict):
-            raise PriorError(file, f"{where}.params", "must be a table of scipy.stats arguments")
-    for k, v in params.items():
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
-            raise PriorError(file, f"{where}.{k}", f"must be a finite number, got {v!r}")
-    try:
-        dist = distributions.build(name, params)
-        if "lower" in spec or "upper" in spec:
-            dist = distributions.Truncated(
-                dist, float(spec.get("lower", -np.inf)), float(spec.get("upper", np.inf))
-            )
-    except ValueError as exc:
-        raise PriorError(file, f"{where}.dist", str(exc)) from None
-    return dist
-
-
-def _year(file, where, key) -> int:
-    try:
-        year = int(key)
-    except ValueError:
-        year = None
-    if year is None or not BASE_YEAR <= year <= MAX_HORIZON:
-        raise PriorError(file, f"{where}.{key}", f"must be a year between {BASE_YEAR} and {MAX_HORIZON}")
-    return year
-
-
-def _table(file, doc, key) -> dict:
-    value = doc.get(key, {})
-    if not isinstance(value, dict):
-        raise PriorError(file, key, "must be a table")
-    return value
 
 
 def load_sector(path: str | Path) -> SectorPriors:
@@ -279,7 +120,6 @@ def load_sector(path: str | Path) -> SectorPriors:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PriorError(file, "-", f"not valid TOML: {exc}") from None
-    _unknown(doc, TOP_KEYS, file, "")
     sector = doc.get("sector")
     if not isinstance(sector, str) or not sector:
         raise PriorError(file, "sector", 'missing: name the sector, e.g. sector = "steel"')
@@ -289,16 +129,11 @@ def load_sector(path: str | Path) -> SectorPriors:
     def add(where, kind, category, spec):
         priors[f"{sector}.{where}"] = _entry(file, where, f"{sector}.{where}", kind, category, spec)
 
+    categories = _categories(file, doc)
     included = []
     energies: set[str] = set()
-    for cat in CATEGORIES:
-        table = doc.get(cat)
-        if not isinstance(table, dict):
-            raise PriorError(
-                file,
-                cat,
-                "missing category (write `included = false` and a `source` if the sector does not have it)",
-            )
+    for cat in categories:
+        table = doc[cat]
         if table.get("included", True) is False:
             _unknown(table, {"included", "source"}, file, f"{cat}.")
             if not isinstance(table.get("source"), str):
@@ -360,7 +195,38 @@ def load_sector(path: str | Path) -> SectorPriors:
         add("overlap", "overlap", None, doc["overlap"])
 
     correlations = _correlations(file, sector, doc.get("correlation", []), priors)
-    return SectorPriors(sector, path, text, priors, tuple(included), tuple(years), correlations)
+    reference = parse_reference(file, sector, doc["reference"], categories) if "reference" in doc else None
+    return SectorPriors(
+        sector, path, text, priors, tuple(included), tuple(years), correlations, categories, reference
+    )
+
+
+def _categories(file: str, doc: dict) -> tuple[str, ...]:
+    """The sector's categories: every table that is not a reserved key, checked against ``categories``."""
+    tables = tuple(k for k, v in doc.items() if k not in TOP_KEYS and isinstance(v, dict))
+    _unknown([k for k in doc if k not in tables], TOP_KEYS, file, "")
+    listed = doc.get("categories")
+    for table in tables:  # a near miss of a reserved key or of the report's categories is a typo
+        close = difflib.get_close_matches(table, sorted({*TOP_KEYS, *CATEGORIES} - {table}), n=1, cutoff=0.9)
+        if close and (listed is None or table not in listed):
+            raise PriorError(file, table, f"unknown key; did you mean {close[0]!r}?")
+    if listed is None:
+        if not tables:
+            raise PriorError(file, "-", "no category tables (e.g. [energy_management.K0])")
+        return tables
+    if not (isinstance(listed, list) and listed and all(isinstance(c, str) for c in listed)):
+        raise PriorError(file, "categories", "must be a list of category names")
+    for cat in listed:
+        if cat not in tables:
+            raise PriorError(
+                file,
+                cat,
+                "missing category (write `included = false` and a `source` if the sector does not have it)",
+            )
+    extra = [t for t in tables if t not in listed]
+    if extra:
+        raise PriorError(file, extra[0], f"a table that is not among categories = {listed}")
+    return tuple(listed)
 
 
 def _read_text(path: Path) -> str:
@@ -464,11 +330,42 @@ def _check_positive_definite(file, sector, pairs) -> None:
     )
 
 
-def load_priors(
-    directory: str | Path | None = None, sectors: tuple[str, ...] | list[str] = SECTORS
-) -> dict[str, SectorPriors]:
-    """Load ``<directory>/<sector>.toml`` for each requested sector (default: the bundled priors)."""
+def _order(path: Path) -> tuple[float, str]:
+    try:
+        order = tomllib.loads(_read_text(path)).get("order", math.inf)
+    except (PriorError, tomllib.TOMLDecodeError):
+        order = math.inf  # reported when the file is loaded
+    return (order if isinstance(order, int | float) else math.inf, path.stem)
+
+
+def available_sectors(directory: str | Path | None = None) -> tuple[str, ...]:
+    """The sectors of a priors directory: one per ``<sector>.toml``, by their ``order`` key, then name."""
     directory = Path(directory) if directory is not None else DEFAULT_PRIORS_DIR
+    if not directory.is_dir():
+        raise PriorError(str(directory), "-", "priors directory not found")
+    found = tuple(p.stem for p in sorted(directory.glob("*.toml"), key=_order))
+    if not found:
+        raise PriorError(str(directory), "-", "no prior file (<sector>.toml) in the priors directory")
+    return found
+
+
+def __getattr__(name: str):
+    if name == "SECTORS":  # the bundled sectors, read from the files on first use
+        return available_sectors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_priors(
+    directory: str | Path | None = None, sectors: tuple[str, ...] | list[str] | None = None
+) -> dict[str, SectorPriors]:
+    """Load ``<directory>/<sector>.toml`` for each requested sector.
+
+    ``directory`` defaults to the bundled priors, ``sectors`` to every sector in it
+    (:func:`available_sectors`).
+    """
+    directory = Path(directory) if directory is not None else DEFAULT_PRIORS_DIR
+    if sectors is None:
+        sectors = available_sectors(directory)
     if not directory.is_dir():
         raise PriorError(str(directory), "-", "priors directory not found")
     out = {}
@@ -486,3 +383,31 @@ def load_priors(
             raise PriorError(str(path), "sector", f"says {loaded.sector!r} but the file is for {sector!r}")
         out[sector] = loaded
     return out
+
+
+def published(priors: dict[str, SectorPriors] | None = None) -> dict[str, Published]:
+    """The published figures of every sector that has them (default: the bundled priors), by sector."""
+    priors = load_priors() if priors is None else priors
+    return {s: sp.reference for s, sp in priors.items() if sp.reference is not None}
+
+
+def figures(priors: dict[str, SectorPriors] | None = None):
+    """Every published figure as a tidy :class:`pandas.DataFrame`.
+
+    Columns: sector, quantity (total | share | band_low | band_high), year (int, or missing for band
+    ends), category (missing unless quantity is share), report (Mt CO2/yr or fraction).
+    """
+    import pandas as pd
+
+    rows = []
+    for sector, pub in published(priors).items():
+        rows += [(sector, "total", y, None, v) for y, v in pub.totals.items()]
+        rows += [(sector, "share", SHARE_YEAR, c, v) for c, v in pub.shares.items()]
+        if pub.band is not None:
+            rows += [
+                (sector, "band_low", None, None, pub.band[0]),
+                (sector, "band_high", None, None, pub.band[1]),
+            ]
+    df = pd.DataFrame(rows, columns=["sector", "quantity", "year", "category", "report"])
+    df["year"] = df["year"].astype("Int64")
+    return df

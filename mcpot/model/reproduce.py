@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mcpot.model.kernel import BAND_YEARS, CATEGORIES, model_years
-from mcpot.model.reference import SHARE_YEAR, figures, published
+from mcpot.model.kernel import BAND_YEARS, model_years
+from mcpot.model.priors import figures, published
+from mcpot.model.reference import SHARE_YEAR
 from mcpot.model.space import ParameterSpace, evaluate_sectors
 
 
@@ -40,14 +41,15 @@ def reproduce(space: ParameterSpace) -> Reproduction:
     reading = space.reading
     years = model_years()
     outputs = evaluate_sectors(space, space.medians(), years, reading)
-    table = figures(list(space.sectors)).copy()
+    table = figures(space.sectors).copy()
+    table = table[table.year.isna() | table.year.isin(years)].reset_index(drop=True)
     model = []
     for row in table.itertuples():
         out = outputs[row.sector]
         if row.quantity == "total":
             model.append(out.total[0, years == row.year][0])
         elif row.quantity == "share":
-            c = CATEGORIES.index(row.category)
+            c = space.sectors[row.sector].categories.index(row.category)
             model.append(out.share[0, c, years == SHARE_YEAR][0])
         else:
             model.append(out.band[0, 0 if row.quantity == "band_low" else 1])
@@ -60,11 +62,13 @@ def reproduce(space: ParameterSpace) -> Reproduction:
 
 
 def _denominators(space: ParameterSpace) -> pd.DataFrame:
-    pub = published()
+    pub = published(space.sectors)
     rows = []
-    for sector in space.sectors:
+    for sector in pub:
         implied = pub[sector].implied_denominators()
         for end, year in zip(("band_low", "band_high"), BAND_YEARS, strict=True):
+            if year not in implied:
+                continue
             prior = space.all_priors[f"{sector}.emissions.{year}"]
             lo, med, hi = (prior.quantile(q) for q in (0.05, 0.5, 0.95))
             rows.append((sector, end, year, implied[year], med, lo, hi, not lo <= implied[year] <= hi))

@@ -17,7 +17,6 @@ import numpy as np
 from mcpot.errors import PriorError
 from mcpot.model.kernel import (
     BASE_YEAR,
-    CATEGORIES,
     GROWTH_YEARS,
     SectorOutputs,
     SectorParams,
@@ -86,7 +85,9 @@ class ParameterSpace:
             base = name == f"{sp.sector}.production.{BASE_YEAR}"
             return r.production or (
                 base
-                and any(sp.rf_mode(c) == "RA" for c, inc in zip(CATEGORIES, sp.included, strict=True) if inc)
+                and any(
+                    sp.rf_mode(c) == "RA" for c, inc in zip(sp.categories, sp.included, strict=True) if inc
+                )
             )
         return True
 
@@ -134,8 +135,8 @@ class ParameterSpace:
         """Assemble one sector's kernel inputs ``[N, C]`` from ``X``."""
         sp = self.sectors[sector]
         n = X.shape[0]
-        arrays = {k: np.empty((n, len(CATEGORIES))) for k in (*CATEGORY_PARAMS, "RF")}
-        for c, (cat, present) in enumerate(zip(CATEGORIES, sp.included, strict=True)):
+        arrays = {k: np.empty((n, len(sp.categories))) for k in (*CATEGORY_PARAMS, "RF")}
+        for c, (cat, present) in enumerate(zip(sp.categories, sp.included, strict=True)):
             for key in arrays:
                 if not present:
                     arrays[key][:, c] = _ABSENT[key]
@@ -150,7 +151,12 @@ class ParameterSpace:
             extra["production"] = self._stack(X, [f"{sector}.production.{y}" for y in years])
             extra["production_years"] = years
         if r.overlap:
+            if "energy_management" not in sp.categories:
+                raise PriorError(
+                    str(sp.path), "overlap", "the overlap reading needs an energy_management category"
+                )
             extra["overlap"] = self.column(X, f"{sector}.overlap")
+            extra["overlap_category"] = sp.categories.index("energy_management")
         emissions = self._stack(X, [f"{sector}.emissions.{y}" for y in sp.emission_years])
         return SectorParams(**arrays, emissions=emissions, emission_years=sp.emission_years, **extra)
 
@@ -192,7 +198,7 @@ def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "r
     years = model_years(horizon)
     rows = []
     for sector, sp in space.sectors.items():
-        present = [c for c, inc in zip(CATEGORIES, sp.included, strict=True) if inc]
+        present = [c for c, inc in zip(sp.categories, sp.included, strict=True) if inc]
         rows += [(sector, "er", c, int(y)) for c in present for y in years]
         rows += [(sector, "share", c, int(y)) for c in present for y in _share_years(years, reading)]
         rows += [(sector, q, None, int(y)) for q in ("total", "contribution") for y in years]

@@ -28,8 +28,9 @@ def tornado_figures(swings: pd.DataFrame, run_dir: Path) -> None:
 def prior_posterior_figures(
     result, priors: dict[str, SectorPriors], seed: int, run_dir: Path, per_sector: int = 6
 ) -> None:
-    """``prior_posterior-<sector>.png/.svg``: prior vs posterior densities of the most and least
-    constrained inputs of each sector (``result`` is a :class:`mcpot.stress.runners.CalibrationResult`)."""
+    """``prior_posterior-<sector>.png/.svg``: prior vs posterior densities of the most and
+    least constrained inputs of each sector (``result``: a
+    :class:`~mcpot.stress.calibration.CalibrationResult`)."""
     for sector, c in result.constraint.groupby("sector", sort=False):
         ranked = c.sort_values("width_ratio")
         chosen = list(ranked.input.head(per_sector - 2)) + list(ranked.input.tail(2))

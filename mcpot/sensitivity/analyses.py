@@ -10,7 +10,7 @@ import functools
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +22,8 @@ from mcpot.engine.evaluate import check_backend, evaluate_rows
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
 from mcpot.model.overrides import apply_overrides
-from mcpot.model.priors import SECTORS, load_priors
-from mcpot.sensitivity import morris, sobol
+from mcpot.model.priors import available_sectors, load_priors
+from mcpot.sensitivity import morris
 from mcpot.sensitivity.sector import (
     GROUPINGS,
     SectorModel,
@@ -33,6 +33,8 @@ from mcpot.sensitivity.sector import (
     sobol_table,
     tornado,
 )
+from mcpot.sensitivity.sobol.convergence import converge_replicates
+from mcpot.sensitivity.sobol.replicates import analyze_replicates
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ class SensitivityConfig:
     ----------
     sectors : tuple of str
     samples : int
-        Sobol: base points N (a power of two; the model runs N (D + 2) times per grouping).
+        Sobol: total base points N over all replicates (``N / replicates`` a power of two; the
+        model runs N (G + 2) times per grouping of G factors).
         Morris: trajectories.
     seed : int or None
         Root seed (None: drawn and recorded).
@@ -55,24 +58,31 @@ class SensitivityConfig:
         Sobol: analyse the total of every year, not only 2025/2030/2035.
     second_order : bool
         Sobol: second-order indices too.
+    replicates : int
+        Sobol: independently scrambled Saltelli designs sharing the ``samples`` base points (>= 2;
+        ``samples / replicates`` must be a power of two); their spread gives the Student-t interval.
+    bootstrap : bool
+        Sobol: also the pooled-rows bootstrap interval beside it (``*_bootstrap`` columns).
     resamples, conf_level :
-        Bootstrap resamples and confidence level of the intervals.
+        Bootstrap resamples (Morris; Sobol with ``bootstrap``) and confidence level of the intervals.
     target_ci, max_samples :
-        Sobol convergence: double N until every S1/ST CI half-width is below ``target_ci`` or the
-        design would exceed ``max_samples`` model runs (per sector and grouping).
+        Sobol convergence: double N until every S1/ST replicate half-width is below ``target_ci`` or
+        the design would exceed ``max_samples`` model runs (per sector and grouping).
     jobs, backend, scheduler, chunk :
         Execution only (a dask scheduler address with backend "dask").
     overrides : tuple of str
         ``--set`` overrides applied to the priors.
     """
 
-    sectors: tuple[str, ...] = SECTORS
+    sectors: tuple[str, ...] = field(default_factory=available_sectors)
     samples: int = 2**12
     seed: int | None = None
     readings: tuple[str, ...] = ("report",)
     horizon: int = 2035
     per_year: bool = False
     second_order: bool = False
+    replicates: int = 8
+    bootstrap: bool = False
     resamples: int = 1000
     conf_level: float = 0.95
     target_ci: float | None = None
@@ -112,14 +122,19 @@ class SobolResult:
     ----------
     config : SensitivityConfig
     indices : pandas.DataFrame
-        Tidy: sector, grouping (parameter | category | kind), output, parameter, index (S1 | ST |
-        S2), value, conf (normal-approximation half-width), low, high (bootstrap percentile
-        interval), reading.
+        Tidy (:data:`mcpot.sensitivity.sector.SOBOL_COLUMNS` describes every column): sector,
+        grouping (parameter | category | kind), output, parameter (an input, a group, or a dependent
+        set ``a+b``), index (S1 | ST | S2), value, conf, low, high (the replicate Student-t
+        interval), with ``cfg.bootstrap`` also conf_bootstrap, low_bootstrap, high_bootstrap; reading.
     drivers : pandas.DataFrame
         See :func:`mcpot.sensitivity.sector.drivers`.
     convergence : pandas.DataFrame or None
-        Indices and CI half-widths at each N when ``target_ci`` was set, with ``reached``/``reason``.
+        With ``target_ci``: one row per sector, grouping and doubling step: n (total base points),
+        evaluations (model runs so far), widest_conf (largest S1/ST replicate half-width),
+        target_ci, reached, reason.
     run_dir : pathlib.Path or None
+    notes : tuple of str
+        What was analysed differently: dependent sets, groupings skipped.
     """
 
     config: SensitivityConfig
@@ -127,23 +142,25 @@ class SobolResult:
     drivers: pd.DataFrame
     convergence: pd.DataFrame | None
     run_dir: Path | None
+    notes: tuple[str, ...] = ()
 
 
-def _models(cfg: SensitivityConfig, priors_dir) -> tuple[dict, dict[str, SectorModel]]:
+def _models(cfg: SensitivityConfig, priors_dir, warn: bool = False) -> tuple[dict, dict[str, SectorModel]]:
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
-    _warn_correlations(priors)
+    if warn:
+        _warn_correlations(priors, "Morris")
     outputs = {s: sobol_outputs(s, cfg.horizon, cfg.per_year) for s in cfg.sectors}
     return priors, {
         s: SectorModel.build(priors, s, cfg.readings, cfg.horizon, outputs[s]) for s in cfg.sectors
     }
 
 
-def _warn_correlations(priors) -> None:
+def _warn_correlations(priors, what: str) -> None:
     pairs = [f"{a}~{b}" for sp in priors.values() for a, b, _ in sp.correlations]
     if pairs:
         warnings.warn(
-            f"[[correlation]] entries ({', '.join(pairs)}) are ignored: Sobol, Morris and tornado analyses "
-            "assume independent inputs",
+            f"[[correlation]] entries ({', '.join(pairs)}) are ignored: {what} moves one input at a time "
+            "and assumes independent inputs (mcpot sobol honours them)",
             stacklevel=3,
         )
 
@@ -176,55 +193,78 @@ def _save(kind: str, cfg: SensitivityConfig, priors, tables, t0, started, out_di
     )
 
 
+def _sobol_one(model: SectorModel, cfg: SensitivityConfig, groups, seed: int):
+    """Replicate-design Sobol indices of one sector and grouping; (result, convergence rows or None)."""
+    common = dict(
+        outputs=model.outputs,
+        replicates=cfg.replicates,
+        second_order=cfg.second_order,
+        conf_level=cfg.conf_level,
+        seed=seed,
+        groups=groups,
+        evaluate=_engine(cfg),
+        names=model.names,
+        num_resamples=cfg.resamples if cfg.bootstrap else 0,
+        n_jobs=1 if cfg.backend == "dask" else cfg.jobs,
+    )
+    if cfg.target_ci is None:
+        return analyze_replicates(model, model.sobol_ppf, model.dim, cfg.samples, **common), None
+    conv = converge_replicates(
+        model,
+        model.sobol_ppf,
+        model.dim,
+        n_start=cfg.samples,
+        target_ci=cfg.target_ci,
+        max_samples=cfg.max_samples,
+        **common,
+    )
+    steps = pd.DataFrame(conv.history, columns=["n", "evaluations", "widest_conf"])
+    return conv.result, steps.assign(target_ci=cfg.target_ci, reached=conv.reached, reason=conv.reason)
+
+
 def run_sobol(
     cfg: SensitivityConfig, *, priors_dir=None, out_dir=None, runs_root="runs", write: bool = True
 ) -> SobolResult:
-    """Sobol indices per sector for each grouping (parameters, categories, kinds), and drivers."""
+    """Sobol indices per sector for each grouping (parameters, categories, kinds), and drivers.
+
+    Every analysis runs on ``cfg.replicates`` independently scrambled Saltelli designs sharing
+    ``cfg.samples`` base points (:mod:`mcpot.sensitivity.sobol.replicates`); ``conf`` is the Student-t
+    half-width from the replicate spread, and ``cfg.target_ci`` convergence uses it. With
+    ``cfg.bootstrap`` the pooled-rows bootstrap is added beside it (``*_bootstrap`` columns), for
+    comparison only. Correlated priors are analysed as groups of dependent inputs (see
+    :mod:`mcpot.sensitivity.sobol.dependent`). A grouping with a single group is skipped, with a note.
+    Results are bitwise identical for a seed whatever ``cfg.jobs``.
+    """
     cfg = cfg.with_seed()
     t0, started = time.perf_counter(), runs.utc_now()
     priors, models = _models(cfg, priors_dir)
-    boot_backend = "loky" if cfg.backend == "dask" else cfg.backend
-    tables, history = [], []
+    tables, history, notes = [], [], []
     for i, (sector, model) in enumerate(models.items()):
         results = {}
-        for j, grouping in enumerate(GROUPINGS):
-            common = dict(
-                outputs=model.outputs,
-                second_order=cfg.second_order,
-                num_resamples=cfg.resamples,
-                conf_level=cfg.conf_level,
-                seed=cfg.child_seed(i, j),
-                n_jobs=cfg.jobs,
-                groups=model.group_labels(grouping),
-                evaluate=_engine(cfg),
-                names=model.names,
-                backend=boot_backend,
+        if model.dependent_sets:
+            sets = [" + ".join(model.names[k] for k in s) for s in model.dependent_sets]
+            notes.append(
+                f"{sector}: correlated inputs analysed jointly, one index per dependent set "
+                f"({'; '.join(sets)})"
             )
-            if cfg.target_ci is None:
-                results[grouping] = sobol.analyze(model, model.ppf, model.dim, cfg.samples, **common)
-            else:
-                conv = sobol.converge(
-                    model,
-                    model.ppf,
-                    model.dim,
-                    n_start=cfg.samples,
-                    target_ci=cfg.target_ci,
-                    max_samples=cfg.max_samples,
-                    **common,
+        for j, grouping in enumerate(GROUPINGS):
+            groups = model.group_labels(grouping)
+            if groups is not None and len(set(groups)) < 2:
+                notes.append(
+                    f"{sector}: by-{grouping} indices skipped: every free input is in one {grouping} "
+                    f"({groups[0]}), whose index is trivially 1"
                 )
-                results[grouping] = conv.result
-                history.append(
-                    conv.history.assign(
-                        sector=sector, grouping=grouping, reached=conv.reached, reason=conv.reason
-                    )
-                )
+                continue
+            results[grouping], steps = _sobol_one(model, cfg, groups, cfg.child_seed(i, j))
+            if steps is not None:
+                history.append(steps.assign(sector=sector, grouping=grouping))
         tables.append(sobol_table(results, sector, cfg.reading_label))
     indices = pd.concat(tables, ignore_index=True)
     found = drivers(indices)
     convergence = pd.concat(history, ignore_index=True) if history else None
     tables = {"sobol": indices, "drivers": found, "convergence": convergence}
-    run_dir = _save("sobol", cfg, priors, tables, t0, started, out_dir, runs_root, write)
-    return SobolResult(cfg, indices, found, convergence, run_dir)
+    run_dir = _save("sobol", cfg, priors, tables, t0, started, out_dir, runs_root, write, notes=notes)
+    return SobolResult(cfg, indices, found, convergence, run_dir, tuple(notes))
 
 
 @dataclass(frozen=True)
@@ -253,7 +293,7 @@ def run_morris(
     """
     cfg = cfg.with_seed()
     t0, started = time.perf_counter(), runs.utc_now()
-    priors, models = _models(cfg, priors_dir)
+    priors, models = _models(cfg, priors_dir, warn=True)
     tables = []
     for i, (sector, model) in enumerate(models.items()):
         res = morris.analyze(
@@ -315,7 +355,7 @@ def run_tornado(
     """
     t0, started = time.perf_counter(), runs.utc_now()
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
-    _warn_correlations(priors)
+    _warn_correlations(priors, "tornado")
     if not outputs:
         outputs = [f"{s}.{o}" for s in cfg.sectors for o in ("band_low.2025", "band_high.2035", "total.2035")]
     frames = []

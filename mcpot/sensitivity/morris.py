@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mcpot.errors import McpotError
-from mcpot.sensitivity.sobol import Evaluator, Model, Ppf, _as_outputs, _check_finite, _check_seed, _labels
+from mcpot.sensitivity.checks import Evaluator, Model, Ppf, _as_outputs, _check_finite, _check_seed, _labels
 
 __all__ = ["MorrisIndices", "analyze", "morris_design", "morris_indices"]
 

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mcpot.errors import McpotError
 from mcpot.model.kernel import SCENARIO_YEARS, model_years
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
-from mcpot.sensitivity import morris, sobol
+from mcpot.sensitivity import morris
+from mcpot.sensitivity.checks import Ppf
+from mcpot.sensitivity.sobol.dependent import CopulaPpf, dependent_sets, merge_groups
+from mcpot.sensitivity.sobol.replicates import ReplicateIndices
 
 GROUPINGS: tuple[str, ...] = ("parameter", "category", "kind")
 KIND_LABELS = {"E": "emissions", "Q": "production", "RA": "RF", "EF": "RF"}
@@ -99,10 +103,55 @@ class SectorModel:
                 Y[rows] = evaluate(space, X[np.ix_(rows, cols)], self.horizon, space.reading)[:, pick]
         return Y
 
+    def rank_correlation(self) -> np.ndarray:
+        """Spearman rank correlations ``[D, D]`` of the inputs, from the priors' ``[[correlation]]``.
+
+        Entries naming an input that is not free under these readings are left out.
+        """
+        R = np.eye(self.dim)
+        index = {n: i for i, n in enumerate(self.names)}
+        pairs = dict.fromkeys(c for s in self.spaces for sp in s.sectors.values() for c in sp.correlations)
+        for a, b, rho in pairs:
+            if a in index and b in index:
+                R[index[a], index[b]] = R[index[b], index[a]] = rho
+        return R
+
+    @property
+    def dependent_sets(self) -> list[tuple[int, ...]]:
+        """Connected sets of correlated inputs (column indices); empty for independent priors."""
+        return dependent_sets(self.rank_correlation())
+
+    @property
+    def sobol_ppf(self) -> Ppf:
+        """Unit cube -> inputs for Sobol designs: :meth:`ppf` behind the priors' Gaussian copula, if any.
+
+        Raises
+        ------
+        McpotError
+            If the ``[[correlation]]`` entries do not form a positive-definite matrix.
+        """
+        if not self.dependent_sets:
+            return self.ppf
+        try:
+            return CopulaPpf(self.ppf, self.rank_correlation())
+        except ValueError as err:
+            sector = next(iter(self.spaces[0].sectors))
+            raise McpotError(f"{sector} priors: {err}") from None
+
     def group_labels(self, grouping: str) -> list[str] | None:
-        """Group of each input: by technology ``category`` or by ``kind`` of parameter."""
+        """Group of each input: by technology ``category`` or by ``kind`` of parameter.
+
+        For ``parameter``: None (one factor per input) unless some inputs are correlated; then each
+        dependent set is one group named ``sector.a+b`` and the other inputs keep their names. In every
+        grouping the groups a dependent set spans are merged (:func:`merge_groups`), so that the
+        groups stay independent of each other.
+        """
+        sets = self.dependent_sets
         if grouping == "parameter":
-            return None
+            if not sets:
+                return None
+            merged = merge_groups(self.names, sets)
+            return [_dependent_label(x) if "+" in x else x for x in merged]
         priors = {n: p for s in self.spaces for n, p in s.all_priors.items()}
         labels = []
         for name in self.names:
@@ -112,7 +161,13 @@ class SectorModel:
                 labels.append(priors[name].category or KIND_LABELS.get(priors[name].kind, priors[name].kind))
             else:
                 labels.append(KIND_LABELS.get(priors[name].kind, priors[name].kind))
-        return labels
+        return merge_groups(labels, sets)
+
+
+def _dependent_label(joined: str) -> str:
+    """``steel.a.K0+steel.b.K0`` -> ``steel.a.K0+b.K0``: one sector prefix for a dependent set."""
+    members = joined.split("+")
+    return "+".join([members[0], *(short(m) for m in members[1:])])
 
 
 def short(name: str) -> str:
@@ -120,8 +175,27 @@ def short(name: str) -> str:
     return name.split(".", 1)[1] if "." in name else name
 
 
-def sobol_table(results: dict[str, sobol.SobolIndices], sector: str, reading: str) -> pd.DataFrame:
-    """Tidy indices of every grouping: sector, grouping, output, parameter, index, value, conf, low, high."""
+SOBOL_COLUMNS: dict[str, str] = {
+    "sector": "sector analysed (sectors share no inputs)",
+    "grouping": "parameter (one factor per input or dependent set) | category | kind",
+    "output": "sector.quantity[.category].year",
+    "parameter": "input, group, or set of correlated inputs joined by '+' (analysed as one factor)",
+    "index": "S1 (first order), ST (total), S2 (second order, 'a|b')",
+    "value": "index estimate: mean over the R replicate designs (fraction of output variance, 0..1)",
+    "conf": "replicate-t 95% half-width: t_{R-1} x sd(replicate estimates) / sqrt(R); THE interval",
+    "low": "value - conf",
+    "high": "value + conf",
+    "conf_bootstrap": "bootstrap normal half-width on the pooled rows (--bootstrap; treats the Sobol' "
+    "points as i.i.d., so it is several times too wide: for comparison only)",
+    "low_bootstrap": "bootstrap percentile lower bound (--bootstrap; comparison only)",
+    "high_bootstrap": "bootstrap percentile upper bound (--bootstrap; comparison only)",
+    "reading": "reading(s) of equation (2)",
+}
+"""What every column of ``sobol.csv`` holds (the confidence level is ``conf_level``, 0.95 by default)."""
+
+
+def sobol_table(results: dict[str, ReplicateIndices], sector: str, reading: str) -> pd.DataFrame:
+    """Tidy indices of every grouping, columns as :data:`SOBOL_COLUMNS` describes."""
     frames = []
     for grouping, res in results.items():
         f = res.to_frame()

@@ -21,8 +21,8 @@ from mcpot.engine.chunks import RunConfig
 from mcpot.engine.run import RunResult, run
 from mcpot.model.kernel import SCENARIO_YEARS
 from mcpot.model.overrides import Scenario, apply_overrides
-from mcpot.model.priors import load_priors
-from mcpot.model.reference import SHARE_YEAR, published
+from mcpot.model.priors import load_priors, published
+from mcpot.model.reference import SHARE_YEAR
 
 BASELINE = "default"
 
@@ -137,7 +137,9 @@ class PriorComparison:
     table: pd.DataFrame
 
 
-def compare_priors(base: RunConfig, sets: dict[str, tuple[str | None, str]]) -> PriorComparison:
+def compare_priors(
+    base: RunConfig, sets: dict[str, tuple[str | None, str]], reference: str | Path | None = None
+) -> PriorComparison:
     """Percentile of each published figure under each prior set.
 
     Parameters
@@ -146,18 +148,24 @@ def compare_priors(base: RunConfig, sets: dict[str, tuple[str | None, str]]) -> 
         Samples, seed, design, sectors, jobs.
     sets : dict
         ``name -> (priors directory or None for the bundled priors, reading)``.
+    reference : path, optional
+        Priors directory whose ``[reference]`` tables hold the figures compared (default: the first
+        set's), so a prior set without published figures (``priors-literature/``) is compared with the
+        report's.
     """
+    first = next(iter(sets.values()))[0] if reference is None else reference
+    pubs = published(load_priors(first, base.sectors))
     rows = []
     for name, (directory, reading) in sets.items():
         res = run(dataclasses.replace(base, reading=reading), priors_dir=directory, write=False)
         wide = res.wide().set_index("output")
-        for sector in base.sectors:
-            pub = published()[sector]
+        for sector, pub in pubs.items():
             figures = [(f"{sector}.total.{y}", None, v) for y, v in pub.totals.items()]
-            figures += [
-                (f"{sector}.band_low.2025", None, pub.band[0]),
-                (f"{sector}.band_high.2035", None, pub.band[1]),
-            ]
+            if pub.band is not None:
+                figures += [
+                    (f"{sector}.band_low.2025", None, pub.band[0]),
+                    (f"{sector}.band_high.2035", None, pub.band[1]),
+                ]
             figures += [
                 (f"{sector}.er.{c}.{SHARE_YEAR}", c, s * pub.totals[SHARE_YEAR])
                 for c, s in pub.shares.items()
