@@ -104,6 +104,7 @@ def _reference_into(out: list, p: SectorParams, r: kernel.Reading) -> None:
             k0, s = mp.mpf(float(p.K0[i, c])), mp.mpf(float(p.S[i, c]))
             km = mp.mpf(float(max(p.K_max[i, c], p.K0[i, c])))
             a, b, rf = (mp.mpf(float(x[i, c])) for x in (p.alpha, p.beta, p.RF))
+            acc = mp.mpf(0)  # the cumulative reading: sum over 2023..t of the report reading / 13
             for y in YEARS:
                 dt = int(y) - kernel.BASE_YEAR
                 k = km + (k0 - km) * mp.exp(-(mp.mpf(dt) ** 2) / (2 * s**2))
@@ -120,6 +121,9 @@ def _reference_into(out: list, p: SectorParams, r: kernel.Reading) -> None:
                     v *= (q0 + (q1 - q0) * dt / 13) / q0
                 if r.overlap and c == em:
                     v *= 1 - mp.mpf(float(p.overlap[i]))
+                if r.cumulative:
+                    acc += v if dt > 0 else 0
+                    v = acc / kernel.CUMULATIVE_SPAN
                 out.append(v)
 
 

@@ -60,10 +60,35 @@ BAD = [
         "unknown distribution",
     ),
     (
-        "low = 4.0\nhigh = 12.0",
-        "low = 12.0\nhigh = 4.0",
-        "energy_management.beta.dist",
-        "low < high",
+        "median = 12.00\ngsd = 1.35",
+        "median = 12.00\ngsd = 0.5",
+        "energy_management.steepness.dist",
+        "gsd must be > 1",
+    ),
+    (  # a midpoint prior must keep every curve's midpoint inside [0, 1]
+        '[energy_management.midpoint]\nfamily = "beta"',
+        '[energy_management.midpoint]\nfamily = "normal"',
+        "energy_management.midpoint.family",
+        "must lie in [0, 1]",
+    ),
+    (
+        "[energy_management.steepness]",
+        '[energy_management.alpha]\nvalue = -5.0\nunit = "-"\nsource = "x"\n\n[energy_management.steepness]',
+        "energy_management.alpha",
+        "mixes midpoint/steepness and alpha/beta",
+    ),
+    (
+        "[energy_management.steepness]",
+        '[energy_management.headroom]\nvalue = 0.5\nunit = "-"\nsource = "x"\n\n'
+        "[energy_management.steepness]",
+        "energy_management.headroom",
+        "mixes K_max and headroom",
+    ),
+    (
+        '"0.05" = 0.454',
+        '"0.05" = 0.854',
+        "energy_management.midpoint.quantiles",
+        "increase",
     ),
     (
         '[energy_management.K0]\ndist = "pert"\nlow = 0.4',
@@ -90,14 +115,14 @@ BAD = [
         "did you mean 'integrated_control'",
     ),
     (
-        "[byproduct_reuse.K_max]",
-        "[byproduct_reuse.K_mx]",
-        "byproduct_reuse.K_mx",
+        "[automatic_control.K_max]",
+        "[automatic_control.K_mx]",
+        "automatic_control.K_mx",
         "did you mean 'K_max'",
     ),
     ('unit = "years"', 'unti = "years"', "energy_management.S.unti", "unknown key"),
     ("[emissions.2035]", "[emissions.2036]", "emissions.2035", "missing"),
-    ("mean = -5.727", 'mean = "x"', "energy_management.alpha.mean", "finite number"),
+    ("median = 52.83", 'median = "x"', "energy_management.RF.median", "finite number"),
 ]
 
 

@@ -30,7 +30,16 @@ def test_sector_model_matches_engine_outputs():
     cols = output_columns(space).output.tolist()
     expected = evaluate(space, X)[:, [cols.index(o) for o in sobol_outputs("steel")]]
     assert_array_equal(model(X), expected)
-    assert set(model.group_labels("kind")) == {"K0", "K_max", "S", "alpha", "beta", "RF", "emissions"}
+    assert set(model.group_labels("kind")) == {
+        "K0",
+        "K_max",
+        "headroom",
+        "S",
+        "midpoint",
+        "steepness",
+        "RF",
+        "emissions",
+    }
     assert "byproduct_reuse" not in SectorModel.build(PRIORS, "cement").group_labels("category")
 
 

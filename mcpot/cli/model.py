@@ -1,4 +1,4 @@
-"""``mcpot reproduce`` and ``mcpot fit-central``: the model at the prior medians; calibrated centres."""
+"""``mcpot reproduce``, ``fit-central`` and ``priors``: the model at the medians; centres; every input."""
 
 from __future__ import annotations
 
@@ -67,8 +67,9 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
     from mcpot.model.priors import published
 
     print(
-        "Central alpha and RF per category fitted to the published figures (report reading;\n"
-        "K0, K_max, S, beta at their prior medians; RF in Mt CO2/yr, ER in Mt CO2/yr)"
+        "Central steepness (per sector), midpoint and RF per category fitted to the published figures\n"
+        f"(reading: {args.reading}; K0, K_max, S at their prior medians; alpha = -steepness * midpoint,\n"
+        "beta = steepness; RF and ER in Mt CO2/yr)"
     )
     from mcpot.model.priors import load_priors
 
@@ -78,6 +79,26 @@ def cmd_fit_central(args: argparse.Namespace) -> int:
         if sector not in pub:
             print(f"\n{sector}: no published figures ([reference] in its prior file): nothing to fit")
             continue
-        table = fit_central(sp, pub[sector], k_mid=args.k_mid, reg=args.reg)
+        table = fit_central(sp, pub[sector], reading=args.reading, k_mid=args.k_mid, reg=args.reg)
         print(f"\n{sector}\n{table.round(3).to_string(index=False)}")
+    return 0
+
+
+@command("priors")
+def cmd_priors(args: argparse.Namespace) -> int:
+    from mcpot.model.listing import prior_table
+    from mcpot.model.priors import load_priors
+
+    table = prior_table(load_priors(args.priors, args.sectors))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    for r in table.itertuples():
+        print(
+            f"{r.name:<40} {r.distribution:<48} 5/50/95%: {r.p05:.4g} / {r.p50:.4g} / {r.p95:.4g}  {r.unit}"
+        )
+        if r.fit:
+            print(f"    elicited {r.elicited} -> {r.fit}")
+        print(f"    source: {r.source}")
+    if args.csv:
+        print(f"\nwritten: {args.csv}")
     return 0

@@ -191,5 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sectors", type=sector_list, default=None)
     p.add_argument("--priors", metavar="DIR", default=None)
     p.add_argument("--k-mid", type=fraction, default=0.5, help="adoption midpoint of the logistic")
-    p.add_argument("--reg", type=non_negative, default=0.01, help="weight pulling alpha to -beta*k_mid")
+    p.add_argument("--reg", type=non_negative, default=0.01, help="weight pulling each midpoint to k_mid")
+    p.add_argument("--reading", choices=READINGS, default="report", help="reading of (2) fitted (report)")
+
+    p = sub.add_parser("priors", help="every input: distribution, 5/50/95%%, unit, source, elicitation fit")
+    p.add_argument("--sectors", type=sector_list, default=None)
+    p.add_argument("--priors", metavar="DIR", default=None)
+    p.add_argument("--csv", metavar="FILE", default=None, help="also write the table as CSV")
     return parser

@@ -192,14 +192,28 @@ def build_claims(columns: pd.DataFrame, tolerance: float, pubs: dict[str, Publis
     return Claims(table, predicates)
 
 
-def ceiling_pairs(space: ParameterSpace) -> list[tuple[str, str, str, str]]:
-    """(sector, category, K0 name, K_max name) for every included category."""
+def ceiling_pairs(space: ParameterSpace) -> list[tuple[str, str]]:
+    """(sector, category) for every included category: the rows of ``diagnostics.csv``."""
     return [
-        (s, c, f"{s}.{c}.K0", f"{s}.{c}.K_max")
+        (s, c)
         for s, sp in space.sectors.items()
         for c, inc in zip(sp.categories, sp.included, strict=True)
         if inc
     ]
+
+
+def diagnostic_counts(space: ParameterSpace, X: np.ndarray) -> list[int]:
+    """Per category of :func:`ceiling_pairs`, how many draws have K_max < K0 (the saturation rule binds),
+    then per category how many have the logistic midpoint ``-alpha / beta`` outside [0, 1]."""
+    below, outside = [], []
+    for s, c in ceiling_pairs(space):
+        K0, K_max = (space.kernel_input(X, s, c, k) for k in ("K0", "K_max"))
+        below.append(int(np.count_nonzero(K_max < K0)))
+        alpha, beta = (space.kernel_input(X, s, c, k) for k in ("alpha", "beta"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mid = -alpha / beta
+        outside.append(int(np.count_nonzero(~((mid >= 0.0) & (mid <= 1.0)))))
+    return below + outside
 
 
 @dataclass(frozen=True)
@@ -228,10 +242,7 @@ class ChunkTask:
 
     def __call__(self, blocks: tuple[int, int]) -> ChunkResult:
         X, Y, sizes = self.outputs(*blocks)
-        binds = [
-            np.count_nonzero(self.space.column(X, kmax) < self.space.column(X, k0))
-            for _, _, k0, kmax in ceiling_pairs(self.space)
-        ]
+        binds = diagnostic_counts(self.space, X)
         samples = (X, Y) if self.config.save_samples else None
         return reduce_chunk(Y, sizes, blocks[0], self.grid, self.claims, binds, samples)
 
@@ -291,7 +302,7 @@ def simulate(
     """
     cfg = task.config
     if stats is None:
-        stats = Stats.empty(len(task.column_names), len(task.claims), len(ceiling_pairs(task.space)))
+        stats = Stats.empty(len(task.column_names), len(task.claims), 2 * len(ceiling_pairs(task.space)))
     todo = chunks(cfg, stats.next_block)
     for result in progress(
         map_ordered(task, todo, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler)

@@ -50,7 +50,9 @@ class RunResult:
     claims : pandas.DataFrame
         Probability of each published figure/band under the priors.
     diagnostics : pandas.DataFrame
-        Per sector and category, how often K_max < K0 in the draws (the saturation rule bound).
+        Per sector and category, the share of draws with K_max < K0 (the saturation rule bound) and
+        with the logistic midpoint -alpha/beta outside [0, 1] (a curve that does not rise over
+        feasible adoption; 0 by construction for priors on midpoint and steepness).
     run_dir : pathlib.Path or None
         Where the run was written, if it was.
     manifest : dict
@@ -202,7 +204,7 @@ def _checked_state(run_dir: Path, saved: dict, config: RunConfig, space: Paramet
     if (
         stats.hist.shape != (m, BINS + 2)
         or grid.low.shape != (m,)
-        or stats.extra.shape != (len(ceiling_pairs(space)),)
+        or stats.extra.ndim != 1
         or not 0 <= stats.next_block <= n_blocks
         or stats.n != min(stats.next_block * BLOCK, config.samples)
     ):
@@ -221,9 +223,11 @@ def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every
         task, stats, _on_chunk(task, run_dir, checkpoint_every), _progress(config, stats, progress)
     )
     summary, claims = summary_table(stats, task), claims_table(stats, task)
+    pairs = ceiling_pairs(space)
+    below, outside = stats.extra[: len(pairs)], stats.extra[len(pairs) :]
     diagnostics = pd.DataFrame(
-        [(s, c, n / stats.n) for (s, c, _, _), n in zip(ceiling_pairs(space), stats.extra, strict=True)],
-        columns=["sector", "category", "p_kmax_below_k0"],
+        [(s, c, b / stats.n, o / stats.n) for (s, c), b, o in zip(pairs, below, outside, strict=True)],
+        columns=["sector", "category", "p_kmax_below_k0", "p_midpoint_outside_01"],
     )
     if run_dir is not None:
         for name, frame in (("summary", summary), ("claims", claims), ("diagnostics", diagnostics)):

@@ -1,4 +1,5 @@
-"""One prior file entry: a fixed ``value`` or a ``dist`` with parameters, validated into a :class:`Prior`.
+"""One prior file entry: a fixed ``value``, a ``dist`` with parameters, or elicited ``quantiles`` with a
+``family`` (fitted as SHELF does, :mod:`mcpot.model.elicitation`), validated into a :class:`Prior`.
 
 :data:`DOMAINS` holds the admissible range of each kind of input; :func:`_entry` reads an entry and
 raises :class:`mcpot.errors.PriorError` naming the file, the field and the problem.
@@ -13,10 +14,12 @@ import numpy as np
 from scipy import stats
 
 from mcpot.errors import PriorError
-from mcpot.model import distributions
+from mcpot.model import distributions, elicitation
 from mcpot.model.kernel import BASE_YEAR, MAX_HORIZON
 
 ENTRY_KEYS = {"value", "dist", "params", "lower", "upper", "unit", "source"}
+# An elicited entry: quantiles = {"0.05" = x, ...} and family; low/high fix a beta's support, df a t's.
+ELICITED_KEYS = {"family", "quantiles", "low", "high", "df", "unit", "source"}
 
 DOMAINS: dict[str, tuple[float, float, str]] = {
     "K0": (0.0, 1.0, "adoption must lie in [0, 1]"),
@@ -24,6 +27,13 @@ DOMAINS: dict[str, tuple[float, float, str]] = {
     "S": (np.nextafter(0.0, 1.0), np.inf, "S must be > 0 years"),
     "alpha": (-np.inf, np.inf, ""),
     "beta": (0.0, np.inf, "beta must be >= 0 (more adoption, more reduction)"),
+    "midpoint": (
+        0.0,
+        1.0,
+        "a logistic midpoint (adoption at which half of RF is realised) must lie in [0, 1]",
+    ),
+    "steepness": (0.0, np.inf, "steepness must be >= 0 per unit of adoption"),
+    "headroom": (0.0, 1.0, "headroom (share of the gap 1 - K0 that adoption closes) must lie in [0, 1]"),
     "RF": (0.0, np.inf, "a reduction factor must be >= 0 Mt CO2/yr"),
     "RA": (0.0, np.inf, "a unit saving must be >= 0"),
     "EF": (0.0, np.inf, "an emission factor must be >= 0"),
@@ -53,6 +63,8 @@ class Prior:
         The fixed value, or None.
     spec : dict
         The TOML entry as written.
+    elicited : mcpot.model.elicitation.ElicitedFit or None
+        For an entry given by quantiles: the fit (parameters, max CDF error); None otherwise.
     """
 
     name: str
@@ -63,6 +75,7 @@ class Prior:
     dist: object | None
     value: float | None
     spec: dict = field(repr=False, compare=False)
+    elicited: object | None = field(default=None, repr=False, compare=False)
 
     @property
     def fixed(self) -> bool:
@@ -98,13 +111,25 @@ def _unknown(keys, allowed, file, where):
 def _entry(file, where: str, name: str, kind: str, category, spec) -> Prior:
     if not isinstance(spec, dict):
         raise PriorError(file, where, "must be a table with `value` or `dist`, `unit` and `source`")
-    _unknown(spec, ENTRY_KEYS | set(_form_params(file, where, spec)), file, f"{where}.")
+    if sum(k in spec for k in ("value", "dist", "quantiles")) != 1:
+        raise PriorError(
+            file,
+            where,
+            "give exactly one of `value` (fixed), `dist` (a distribution) "
+            "or `quantiles` with `family` (elicited)",
+        )
+    elicited = "quantiles" in spec
+    allowed = ELICITED_KEYS if elicited else ENTRY_KEYS | set(_form_params(file, where, spec))
+    _unknown(spec, allowed, file, f"{where}.")
     for key in ("unit", "source"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             raise PriorError(file, f"{where}.{key}", "missing (every prior says its unit and source)")
-    if ("value" in spec) == ("dist" in spec):
-        raise PriorError(file, where, "give exactly one of `value` (fixed) or `dist` (a distribution)")
     lo, hi, why = DOMAINS[kind]
+    fit = None
+    if elicited:
+        fit = _elicit(file, where, spec, (lo, hi))
+        # kept as the equivalent plain entry, so that overrides (e.g. NAME*=1.2) apply to it as usual
+        spec = {"unit": spec["unit"], "source": spec["source"], **fit.entry()}
     if "value" in spec:
         value = spec["value"]
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
@@ -116,14 +141,40 @@ def _entry(file, where: str, name: str, kind: str, category, spec) -> Prior:
         dist = _distribution(file, where, spec)
         s_lo, s_hi = (float(v) for v in dist.support())
         if s_lo < lo or s_hi > hi:
+            field_ = f"{where}.family" if elicited else f"{where}.dist"
+            hint = "; choose a family with bounded support (beta, pert, triangular)" if elicited else ""
             raise PriorError(
                 file,
-                f"{where}.dist",
+                field_,
                 f"{why}, but this prior's support is [{s_lo:g}, {s_hi:g}]"
-                + ("; truncate it with `lower`/`upper`" if spec.get("dist") else ""),
+                + (hint or ("; truncate it with `lower`/`upper`" if spec.get("dist") else "")),
             )
         value = None
-    return Prior(name, kind, category, spec["unit"], spec["source"], dist, value, spec)
+    return Prior(name, kind, category, spec["unit"], spec["source"], dist, value, spec, fit)
+
+
+def _elicit(file, where, spec, domain):
+    """Fit the entry's ``family`` to its ``quantiles``; a beta's support defaults to the domain if finite."""
+    family = spec.get("family")
+    if not isinstance(family, str):
+        raise PriorError(
+            file,
+            f"{where}.family",
+            f"name the family fitted to the quantiles ({', '.join(elicitation.FAMILIES)})",
+        )
+    lo, hi = (d if np.isfinite(d) else None for d in domain)
+    low = spec.get("low", 0.0 if lo is None else lo)
+    high = spec.get("high", 1.0 if hi is None else hi)
+    for key, v in (("low", low), ("high", high), ("df", spec.get("df", 1.0))):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
+            raise PriorError(file, f"{where}.{key}", f"must be a finite number, got {v!r}")
+    try:
+        p, x = elicitation.parse_quantiles(spec["quantiles"], "quantiles")
+        return elicitation.fit_quantiles(
+            family, p, x, low=float(low), high=float(high), df=spec.get("df"), where="quantiles"
+        )
+    except elicitation.ElicitationError as exc:
+        raise PriorError(file, f"{where}.{str(exc).split(':', 1)[0]}", str(exc).split(": ", 1)[-1]) from None
 
 
 def _form_params(file, where, spec) -> tuple[str, ...]:

@@ -188,6 +188,9 @@ class Reading:
     overlap : bool
         Deduct the overlap of energy management with the other categories:
         ``ER_energy_management *= 1 - overlap``.
+    cumulative : bool
+        Read (2) as a year-by-year accumulation (see :func:`category_potentials`):
+        ``ER(t) = sum_{y = t0+1..t} L(K(y)) * RF / (2035 - t0)``, 0 in the base year.
     description : str
         One line for tables and figure captions.
     """
@@ -195,7 +198,13 @@ class Reading:
     response: str
     production: bool = False
     overlap: bool = False
+    cumulative: bool = False
     description: str = ""
+
+    @property
+    def zero_at_base(self) -> bool:
+        """The potential is 0 in the base year (so are the totals: no shares there)."""
+        return self.response == "incremental" or self.cumulative
 
 
 #: The named readings a run can use (``--reading``).
@@ -214,7 +223,15 @@ READING_TABLE: dict[str, Reading] = {
     "overlap": Reading(
         "report", overlap=True, description="report reading less an overlap deduction on energy management"
     ),
+    "cumulative": Reading(
+        "report",
+        cumulative=True,
+        description="ER(t) = sum over 2023..t of sigmoid(alpha + beta K(y)) RF / 13; 0 in 2022",
+    ),
 }
+#: Years over which the cumulative reading spreads RF: its 2035 level is RF times the mean realised
+#: share over 2023-2035.
+CUMULATIVE_SPAN = BAND_YEARS[1] - BASE_YEAR
 READINGS: tuple[str, ...] = tuple(READING_TABLE)
 
 
@@ -386,13 +403,27 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
 
     Works in place, one cache-sized block of samples at a time: the exponentials dominate the cost.
     Each sample's result is independent of the block and batch it is computed in.
+
+    The ``cumulative`` reading takes (2), ``ER_{t+dt} = ER_t + sigmoid(alpha + beta K) RF``, as a
+    yearly accumulation from ``ER(t0) = 0``, with RF spread over the 13 years 2023-2035 so that it
+    keeps its unit and magnitude:
+
+    ``ER(t) = sum_{y = t0+1..t} sigmoid(alpha + beta K(y)) * RF / (2035 - t0)``,
+
+    i.e. the 2035 level is RF times the mean realised share over 2023-2035 (beyond 2035 it keeps
+    growing by ``sigmoid(...) RF / 13`` a year). It is a cumulative sum over the yearly axis of the
+    report reading's (stable) sigmoid, evaluated on every year from 2022 to ``max(years)``.
     """
     r = get_reading(reading)
-    half_dt2 = -0.5 * (np.asarray(years, dtype=float) - BASE_YEAR) ** 2
+    years = np.asarray(years)
+    grid = np.arange(BASE_YEAR, int(years.max()) + 1) if r.cumulative else years
+    half_dt2 = -0.5 * (np.asarray(grid, dtype=float) - BASE_YEAR) ** 2
     n, c = p.K0.shape
-    out = np.empty((n, c, half_dt2.size))
+    out = np.empty((n, c, years.size))
+    buf = np.empty((min(n, ROWS), c, half_dt2.size)) if r.cumulative else None
     for a in range(0, n, ROWS):
         rows = slice(a, a + ROWS)
+        target = out[rows] if buf is None else buf[: out[rows].shape[0]]
         _potentials(
             r,
             half_dt2,
@@ -402,8 +433,12 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
             p.alpha[rows],
             p.beta[rows],
             p.RF[rows],
-            out[rows],
+            target,
         )
+        if buf is not None:
+            target[..., 0] = 0.0  # the sum starts after the base year
+            np.cumsum(target, axis=2, out=target)
+            np.multiply(target[..., years - BASE_YEAR], 1.0 / CUMULATIVE_SPAN, out=out[rows])
     if r.production:
         out *= (_interpolate(p.production, p.production_years, years) / p.production[:, :1])[:, None, :]
     if r.overlap:

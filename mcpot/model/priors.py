@@ -10,7 +10,11 @@ Layout of a sector file::
     sector = "steel"
     [<category>]            # one per category in mcpot.model.kernel.CATEGORIES
     included = false        # optional: the sector does not have this category (then only `source`)
-    [<category>.K0]  [<category>.K_max]  [<category>.S]  [<category>.alpha]  [<category>.beta]
+    [<category>.K0]  [<category>.S]
+    [<category>.K_max]      # the adoption ceiling, or instead [<category>.headroom]: the fraction of
+                            # the gap 1 - K0 that adoption closes, K_max = K0 + headroom (1 - K0)
+    [<category>.midpoint]  [<category>.steepness]   # the logistic of (2): alpha = -steepness * midpoint,
+                            # beta = steepness; or instead [<category>.alpha]  [<category>.beta]
     [<category>.RF]         # Mt CO2/yr, or instead
     [<category>.RA.<energy>] # saved energy per t product, with [emission_factors.<energy>] and
                              # [production.2022] (Mt product/yr): RF = Q * sum_w RA_w EF_w
@@ -34,7 +38,12 @@ from mcpot.model.entries import Prior, _entry, _table, _unknown, _year
 from mcpot.model.kernel import BAND_YEARS, BASE_YEAR, CATEGORIES
 from mcpot.model.reference import SHARE_YEAR, Published, parse_reference
 
+# The kernel's inputs per category (mcpot.model.kernel.SectorParams); a prior file may give K_max and
+# (alpha, beta) through the alternative forms below, from which the space derives them.
 CATEGORY_PARAMS: tuple[str, ...] = ("K0", "K_max", "S", "alpha", "beta")
+CEILING_FORMS: tuple[tuple[str, ...], ...] = (("K_max",), ("headroom",))
+LOGISTIC_FORMS: tuple[tuple[str, ...], ...] = (("midpoint", "steepness"), ("alpha", "beta"))
+ENTRY_PARAMS: tuple[str, ...] = ("K0", "S", *(k for f in CEILING_FORMS + LOGISTIC_FORMS for k in f))
 DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[2] / "priors"
 #: Largest prior file read (bytes): the bundled ones are ~10 kB; anything near this is not a prior file.
 MAX_PRIOR_BYTES = 1_000_000
@@ -104,6 +113,14 @@ class SectorPriors:
         """``"RF"`` when the reduction factor is given directly, ``"RA"`` when built by (3)."""
         return "RF" if f"{self.sector}.{category}.RF" in self.priors else "RA"
 
+    def logistic_form(self, category: str) -> str:
+        """``"midpoint"`` (midpoint, steepness) or ``"alpha"`` (alpha, beta): how (2)'s logistic is given."""
+        return "midpoint" if f"{self.sector}.{category}.midpoint" in self.priors else "alpha"
+
+    def ceiling_form(self, category: str) -> str:
+        """``"K_max"`` or ``"headroom"``: how the adoption ceiling is given."""
+        return "headroom" if f"{self.sector}.{category}.headroom" in self.priors else "K_max"
+
 
 def load_sector(path: str | Path) -> SectorPriors:
     """Read and validate one sector's prior file.
@@ -142,8 +159,10 @@ def load_sector(path: str | Path) -> SectorPriors:
             continue
         if table.get("included", True) is not True:
             raise PriorError(file, f"{cat}.included", "must be true or false")
-        _unknown(table, {"included", *CATEGORY_PARAMS, "RF", "RA"}, file, f"{cat}.")
-        for param in CATEGORY_PARAMS:
+        _unknown(table, {"included", *ENTRY_PARAMS, "RF", "RA"}, file, f"{cat}.")
+        params = ["K0", "S", *_one_form(file, cat, table, CEILING_FORMS)]
+        params += _one_form(file, cat, table, LOGISTIC_FORMS)
+        for param in params:
             if param not in table:
                 raise PriorError(file, f"{cat}.{param}", "missing")
             add(f"{cat}.{param}", param, cat, table[param])
@@ -157,8 +176,8 @@ def load_sector(path: str | Path) -> SectorPriors:
             for energy, spec in table["RA"].items():
                 add(f"{cat}.RA.{energy}", "RA", cat, spec)
                 energies.add(energy)
-        k0, kmax = priors[f"{sector}.{cat}.K0"], priors[f"{sector}.{cat}.K_max"]
-        if k0.fixed and kmax.fixed and kmax.value < k0.value:
+        k0, kmax = priors[f"{sector}.{cat}.K0"], priors.get(f"{sector}.{cat}.K_max")
+        if kmax is not None and k0.fixed and kmax.fixed and kmax.value < k0.value:
             raise PriorError(
                 file,
                 f"{cat}.K_max",
@@ -199,6 +218,22 @@ def load_sector(path: str | Path) -> SectorPriors:
     return SectorPriors(
         sector, path, text, priors, tuple(included), tuple(years), correlations, categories, reference
     )
+
+
+def _one_form(file: str, cat: str, table: dict, forms: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The one form of ``forms`` the category's table uses (e.g. midpoint/steepness or alpha/beta)."""
+    used = [f for f in forms if any(k in table for k in f)]
+    names = " or ".join("/".join(f) for f in forms)
+    if not used:
+        raise PriorError(file, f"{cat}.{forms[0][0]}", f"missing: give {names}")
+    if len(used) > 1:
+        given = [k for f in used for k in f if k in table]
+        raise PriorError(
+            file,
+            f"{cat}.{given[-1]}",
+            f"mixes {' and '.join('/'.join(f) for f in used)}: give exactly one of {names}",
+        )
+    return used[0]
 
 
 def _categories(file: str, doc: dict) -> tuple[str, ...]:

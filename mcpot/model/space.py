@@ -141,7 +141,7 @@ class ParameterSpace:
                 if not present:
                     arrays[key][:, c] = _ABSENT[key]
                 elif key != "RF":
-                    arrays[key][:, c] = self.column(X, f"{sector}.{cat}.{key}")
+                    arrays[key][:, c] = self.kernel_input(X, sector, cat, key)
             if present:
                 arrays["RF"][:, c] = self._reduction_factor(X, sp, cat)
         r = get_reading(self.reading)
@@ -159,6 +159,19 @@ class ParameterSpace:
             extra["overlap_category"] = sp.categories.index("energy_management")
         emissions = self._stack(X, [f"{sector}.emissions.{y}" for y in sp.emission_years])
         return SectorParams(**arrays, emissions=emissions, emission_years=sp.emission_years, **extra)
+
+    def kernel_input(self, X: np.ndarray, sector: str, category: str, key: str) -> np.ndarray:
+        """One kernel input of a category (a key of CATEGORY_PARAMS) for every sample, derived when the
+        priors give another form: ``alpha = -steepness * midpoint``, ``beta = steepness``,
+        ``K_max = K0 + headroom * (1 - K0)``."""
+        sp, name = self.sectors[sector], f"{sector}.{category}."
+        if key in ("alpha", "beta") and sp.logistic_form(category) == "midpoint":
+            steep = self.column(X, name + "steepness")
+            return steep if key == "beta" else -steep * self.column(X, name + "midpoint")
+        if key == "K_max" and sp.ceiling_form(category) == "headroom":
+            K0 = self.column(X, name + "K0")
+            return K0 + self.column(X, name + "headroom") * (1.0 - K0)
+        return self.column(X, name + key)
 
     def _stack(self, X: np.ndarray, names: list[str]) -> np.ndarray:
         return np.stack([self.column(X, n) for n in names], axis=1)
@@ -183,7 +196,7 @@ def evaluate_sectors(
 
 def _share_years(years: np.ndarray, reading: str) -> np.ndarray:
     """Years with defined shares: the incremental reading's total is 0 in the base year."""
-    return years[1:] if reading == "incremental" else years
+    return years[1:] if get_reading(reading).zero_at_base else years
 
 
 def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "report") -> pd.DataFrame:
@@ -191,7 +204,7 @@ def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "r
     ``steel.er.automatic_control.2030``), sector, quantity, category, year, unit.
 
     Categories a sector does not have get no ``er``/``share`` columns; under the incremental reading
-    the base year has no shares (the total is 0 there).
+    the base year has no shares (the total is 0 there), nor under the cumulative one.
     """
     import pandas as pd
 
@@ -214,7 +227,7 @@ def output_columns(space: ParameterSpace, horizon: int = 2035, reading: str = "r
 
 def flatten(outputs: dict[str, SectorOutputs], space: ParameterSpace, reading: str = "report") -> np.ndarray:
     """Stack sector outputs into ``Y[N, M]`` in the column order of :func:`output_columns`."""
-    first = 1 if reading == "incremental" else 0  # see _share_years
+    first = 1 if get_reading(reading).zero_at_base else 0  # see _share_years
     blocks = []
     for sector, out in outputs.items():
         n = out.er.shape[0]
