@@ -61,12 +61,13 @@ def test_dependent_sets_chain_and_merge_groups_across_labels():
     assert merge_groups(labels, dependent_sets(R)) == ["a+c+d", "b", "a+c+d", "a+c+d", "a+c+d"]
 
 
-def _correlated_priors(tmp_path, rho=0.7):
+def _correlated_priors(tmp_path):
+    """The bundled cement priors (emission paths already correlated) plus two correlated midpoints."""
     shutil.copy(DEFAULT_PRIORS_DIR / "cement.toml", tmp_path / "cement.toml")
     with (tmp_path / "cement.toml").open("a") as f:
-        f.write(f'\n[[correlation]]\nbetween = ["emissions.2025", "emissions.2035"]\nrho = {rho}\n')
         f.write(
-            '\n[[correlation]]\nbetween = ["automatic_control.beta", "energy_management.beta"]\nrho = 0.5\n'
+            '\n[[correlation]]\nbetween = ["automatic_control.midpoint", "energy_management.midpoint"]\n'
+            "rho = 0.5\n"
         )
     return tmp_path
 
@@ -75,8 +76,9 @@ def test_report_model_with_correlated_priors_reports_one_index_per_dependent_set
     priors_dir = _correlated_priors(tmp_path)
     model = SectorModel.build(load_priors(priors_dir, ("cement",)), "cement")
     labels = model.group_labels("parameter")
-    assert "cement.emissions.2025+emissions.2035" in labels
-    assert "cement.energy_management.beta+automatic_control.beta" in labels
+    emissions = "cement.emissions.2022+emissions.2025+emissions.2030+emissions.2035"
+    assert emissions in labels
+    assert "cement.energy_management.midpoint+automatic_control.midpoint" in labels
     assert "energy_management+automatic_control" in model.group_labels("category")
     cfg = SensitivityConfig(sectors=("cement",), samples=256, seed=5, jobs=1)
     with warnings.catch_warnings():
@@ -85,7 +87,7 @@ def test_report_model_with_correlated_priors_reports_one_index_per_dependent_set
     st = res.indices[(res.indices["index"] == "ST") & (res.indices.grouping == "parameter")]
     st = st.set_index(["output", "parameter"]).value
     # emissions do not enter the totals: the emission set's total index is exactly 0 there
-    assert st[("cement.total.2035", "cement.emissions.2025+emissions.2035")] == 0.0
-    assert st[("cement.band_high.2035", "cement.emissions.2025+emissions.2035")] > 0.0
+    assert st[("cement.total.2035", emissions)] == 0.0
+    assert st[("cement.band_high.2035", emissions)] > 0.0
     assert "cement.emissions.2025" not in set(st.index.get_level_values("parameter"))
     assert any("correlated inputs analysed jointly" in n for n in res.notes)

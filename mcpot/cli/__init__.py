@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-from mcpot.cli import model, run, sensitivity, stress  # noqa: F401  (registers the commands)
+from mcpot.cli import dependence, model, run, sensitivity, stress  # noqa: F401  (registers the commands)
 from mcpot.cli.common import COMMANDS, resolve_sectors
 from mcpot.cli.parser import build_parser
 from mcpot.errors import McpotError, Terminated

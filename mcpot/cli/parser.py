@@ -198,4 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sectors", type=sector_list, default=None)
     p.add_argument("--priors", metavar="DIR", default=None)
     p.add_argument("--csv", metavar="FILE", default=None, help="also write the table as CSV")
+
+    from mcpot.cli import dependence  # shapley, robustness
+
+    dependence.add_parsers(sub)
     return parser

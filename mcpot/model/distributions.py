@@ -144,7 +144,7 @@ def ppf(dist, u):
     set up once per process and distribution. The choice depends on the family only, never on the
     number of points, so a sample gets the same value however it is batched.
     """
-    if isinstance(dist, Truncated):
+    if isinstance(dist, Truncated) or not hasattr(dist, "dist"):  # a wrapper with its own ppf
         return dist.ppf(u)
     if dist.dist.name in CLOSED_FORM:
         return dist.ppf(u)

@@ -44,6 +44,7 @@ from mcpot.report.parts import (
     _table,
 )
 from mcpot.report.provenance import _manifest_section, _priors_section
+from mcpot.report.robustness import robustness_section
 
 
 def _header(run_dir: Path, manifest: dict) -> str:
@@ -266,7 +267,7 @@ def render_report(run_dir: str | Path) -> str:
     diagnostics = _read_csv(run_dir, "diagnostics.csv")
     sectors = cfg.get("sectors") or list(manifest.get("priors", {}))
     priors, problem = _priors(run_dir, sectors)
-    sensitivity = _sensitivity(run_dir) + _stress(run_dir)
+    sensitivity = _sensitivity(run_dir) + _stress(run_dir) + robustness_section(run_dir)
     nav = [
         (anchor, text)
         for anchor, text in NAV

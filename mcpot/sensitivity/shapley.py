@@ -219,16 +219,37 @@ class _Runner:
 
 def _conditional_costs(run, R, rng, mask: int, n_groups: int, n_outer: int, n_inner: int) -> np.ndarray:
     """Inner variances ``[n_groups, n_outer, M]`` for resampling ``X_J`` given ``X_{-J}``."""
+    return np.var(run(_conditional_draws(R, rng, mask, n_groups, n_outer, n_inner)), axis=2, ddof=1)
+
+
+def _conditional_draws(R, rng, mask: int, n_groups: int, n_outer: int, n_inner: int) -> np.ndarray:
+    """Normal scores ``[n_groups, n_outer, n_inner, D]``: ``X_{-J}`` drawn, then ``X_J`` given it.
+
+    Inputs correlated with no other (a zero row of ``R`` off the diagonal) are drawn as independent
+    standard normals; the conditional-normal algebra runs only on the correlated ones, so the cost of
+    a subset does not grow with the number of independent inputs.
+    """
     d = R.shape[0]
-    J, K = _members(mask, d), _members(~mask & (2**d - 1), d)
-    A = np.linalg.solve(R[np.ix_(K, K)], R[np.ix_(K, J)]).T  # R_JK R_KK^-1
-    L = np.linalg.cholesky(R[np.ix_(J, J)] - A @ R[np.ix_(K, J)])
-    zk = rng.standard_normal((n_groups, n_outer, K.size)) @ np.linalg.cholesky(R[np.ix_(K, K)]).T
-    zj = (zk @ A.T)[:, :, None, :] + rng.standard_normal((n_groups, n_outer, n_inner, J.size)) @ L.T
+    in_J = np.array([mask >> j & 1 for j in range(d)], dtype=bool)
+    linked = np.any((R - np.eye(d)) != 0, axis=1)
+    J, K = np.flatnonzero(in_J & linked), np.flatnonzero(~in_J & linked)
     Z = np.empty((n_groups, n_outer, n_inner, d))
+    K_free, J_free = np.flatnonzero(~in_J & ~linked), np.flatnonzero(in_J & ~linked)
+    Z[..., K_free] = rng.standard_normal((n_groups, n_outer, 1, K_free.size))
+    Z[..., J_free] = rng.standard_normal((n_groups, n_outer, n_inner, J_free.size))
+    zk = rng.standard_normal((n_groups, n_outer, K.size)) @ np.linalg.cholesky(R[np.ix_(K, K)]).T
+    if J.size == 0:
+        Z[..., K] = zk[:, :, None, :]
+        return Z
+    if K.size:
+        A = np.linalg.solve(R[np.ix_(K, K)], R[np.ix_(K, J)]).T  # R_JK R_KK^-1
+        L = np.linalg.cholesky(R[np.ix_(J, J)] - A @ R[np.ix_(K, J)])
+        mean = (zk @ A.T)[:, :, None, :]
+    else:
+        L, mean = np.linalg.cholesky(R[np.ix_(J, J)]), 0.0
     Z[..., K] = zk[:, :, None, :]
-    Z[..., J] = zj
-    return np.var(run(Z), axis=2, ddof=1)
+    Z[..., J] = mean + rng.standard_normal((n_groups, n_outer, n_inner, J.size)) @ L.T
+    return Z
 
 
 def shapley_effects(
@@ -328,10 +349,24 @@ def shapley_effects(
         C = np.zeros((n_perm, d + 1, V.size))
         C[:, d] = V
         inner = masks[:, 1:d]
-        for mask in np.unique(inner):
-            rows, cols = np.nonzero(inner == mask)
-            s2 = _conditional_costs(run, R, rng, int(mask), rows.size, n_outer, n_inner)
+        # Draw every subset's conditional sample first (in subset order), then run the model on all of
+        # them in blocks of ``batch`` rows: with D in the tens nearly every subset is new, and one model
+        # call per subset would cost more than the model itself.
+        places, draws = [], []
+        masks_used, which = np.unique(inner.ravel(), return_inverse=True)
+        order = np.argsort(which, kind="stable")  # positions of each subset, in row-major order
+        bounds = np.searchsorted(which[order], np.arange(masks_used.size + 1))
+        for k, mask in enumerate(masks_used):
+            rows, cols = np.divmod(order[bounds[k] : bounds[k + 1]], d - 1)
+            places.append((rows, cols))
+            draws.append(_conditional_draws(R, rng, int(mask), rows.size, n_outer, n_inner).reshape(-1, d))
+        Y = run(np.concatenate(draws)) if draws else np.zeros((0, V.size))
+        start = 0
+        for rows, cols in places:
+            size = rows.size * n_outer * n_inner
+            s2 = np.var(Y[start : start + size].reshape(rows.size, n_outer, n_inner, -1), axis=2, ddof=1)
             C[rows, cols + 1] = s2.mean(axis=1)
+            start += size
         steps = np.diff(C, axis=1)  # [m, D, M]: increment of the element added at each position
         delta = np.empty_like(steps)
         delta[np.arange(n_perm)[:, None], perms] = steps
