@@ -110,6 +110,28 @@ def test_free_inputs_keep_their_prior_and_are_refreshed_as_a_block():
     np.testing.assert_allclose(post.X[:, :2].mean(axis=0), [0.6, 0.25], atol=0.01)
 
 
+def test_free_inputs_joined_by_the_copula_are_refreshed_as_a_path():
+    """x2..x5 free, x3-x4-x5 a correlated path (rank rho 0.8 / 0.6 / 0.8, like an emission path): the
+    path is one component of the prior, redrawn jointly, so it keeps its prior sds and its correlation."""
+    from mcpot.engine.sampling import copula_factor
+    from mcpot.stress.calibration.refresh import components
+
+    rank = np.eye(6)
+    rank[3, 4] = rank[4, 3] = rank[4, 5] = rank[5, 4] = 0.8
+    rank[3, 5] = rank[5, 3] = 0.6
+    prior = abc.ScipyPriors(tuple(f"x{i}" for i in range(6)), (stats.uniform(0, 1),) * 6, copula_factor(rank))
+    np.testing.assert_array_equal(components(prior), [0, 1, 2, 3, 3, 3])
+    post = abc.smc_mcmc(
+        _deterministic, prior, S_DET, seed=2, n_particles=1000, max_simulations=40_000,
+        distance=abc.RelativeEuclidean(scale=[1.0, 1.0]),
+    )  # fmt: skip
+    assert post.history["free"].iloc[-1] == 4  # x2 alone and the path x3..x5
+    np.testing.assert_allclose(post.X[:, 2:].std(axis=0), UNIFORM_SD, rtol=0.03)
+    prior_rank = stats.spearmanr(prior.ppf(np.random.default_rng(0).random((20_000, 6)))[:, 3:]).statistic
+    post_rank = stats.spearmanr(post.X[:, 3:]).statistic
+    np.testing.assert_allclose(post_rank, prior_rank, atol=0.05)
+
+
 def test_effective_sample_counts_copies_and_moves():
     kernel = _Kernel(np.eye(4), 1.0, 1, 0.01)
     kernel.copy_rows(np.array([0, 1, 0, 0]))  # families of 3 and 1 identical particles

@@ -10,8 +10,9 @@ import subprocess
 import sys
 
 from mcpot.cli import build_parser, choices
+from mcpot.engine.evaluate import MAX_JOBS_PER_CORE
 from mcpot.engine.sampling import BLOCK, DESIGNS
-from mcpot.model.kernel import READINGS
+from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
 
 HEAVY = ("numpy", "pandas", "scipy", "SALib", "matplotlib", "seaborn", "sklearn", "joblib")
 
@@ -36,6 +37,8 @@ def test_help_and_argument_errors_load_no_heavy_module() -> None:
 def test_parser_choices_are_the_models() -> None:
     assert choices.READINGS == READINGS
     assert choices.DESIGNS == DESIGNS and choices.BLOCK == BLOCK
+    assert choices.BAND_YEARS == BAND_YEARS and choices.MAX_HORIZON == MAX_HORIZON
+    assert choices.MAX_JOBS_PER_CORE == MAX_JOBS_PER_CORE
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     reading = next(a for a in sub.choices["run"]._actions if a.dest == "reading")
     assert tuple(reading.choices) == READINGS

@@ -3,26 +3,35 @@
 One module per command group (:mod:`~mcpot.cli.model`, :mod:`~mcpot.cli.run`,
 :mod:`~mcpot.cli.sensitivity`, :mod:`~mcpot.cli.stress`), the parser in :mod:`~mcpot.cli.parser`, shared
 options in :mod:`~mcpot.cli.common`. Heavy libraries are imported by the commands, not here. User errors
-(:class:`~mcpot.errors.McpotError`) print one message and exit with status 2, with no traceback.
+(:class:`~mcpot.errors.McpotError`, and bad options) print one line naming the file/field or the option
+and exit with status 2, with no traceback; a full disk prints one line and exits 1 (what was kept, and how
+to resume); Ctrl-C exits 130 and SIGTERM 143, the run folder saying ``interrupted``.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import sys
 
 from mcpot import progress
 from mcpot.cli import dependence, model, run, sensitivity, stress  # noqa: F401  (registers the commands)
 from mcpot.cli.common import COMMANDS, resolve_sectors
 from mcpot.cli.parser import build_parser
-from mcpot.errors import McpotError
+from mcpot.errors import McpotError, Terminated
 
 __all__ = ["main"]
+
+
+def _terminate(signum, frame):
+    raise Terminated(signal.Signals(signum).name)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # a run folder records `interrupted`, as for ^C
     try:
         import pandas as pd
 
@@ -32,10 +41,20 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except McpotError as exc:
         print(f"mcpot: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
+    except Terminated as exc:
+        print(f"mcpot: terminated ({exc.signal_name})", file=sys.stderr)
+        return 128 + signal.Signals[exc.signal_name].value
     except KeyboardInterrupt:
         print("mcpot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # the machine, not mcpot: a full disk, a folder it may not write, ...
+        if exc.filename is None and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"mcpot: error: {exc.filename or 'a file'}: {exc.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Callable
 
-from mcpot.cli.choices import BLOCK, DESIGNS, READINGS
+from mcpot.cli.choices import BAND_YEARS, BLOCK, DESIGNS, MAX_HORIZON, MAX_JOBS_PER_CORE, READINGS
 from mcpot.errors import McpotError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -78,17 +79,122 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
-    value = int(text.replace("_", ""))
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
+def seed_value(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def jobs_count(text: str) -> int:
+    """-1 (all cores) or 1..cores; above the cores capped (with a note), above 4x the cores refused."""
+    from joblib import cpu_count
+
+    value, cores = _integer(text), cpu_count()
+    if value == -1:
+        return value
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be -1 (all cores) or a positive number of workers, got {text}"
+        )
+    if value > MAX_JOBS_PER_CORE * cores:
+        raise argparse.ArgumentTypeError(
+            f"{value} workers is more than {MAX_JOBS_PER_CORE} per core ({cores} cores here)"
+        )
+    if value > cores:
+        print(
+            f"mcpot: note: --jobs {value} is more than the {cores} cores here; using {cores}", file=sys.stderr
+        )
+        return cores
+    return value
+
+
+def horizon_year(text: str) -> int:
+    value = _integer(text)
+    if not BAND_YEARS[1] <= value <= MAX_HORIZON:
+        raise argparse.ArgumentTypeError(f"must be a year from {BAND_YEARS[1]} to {MAX_HORIZON}, got {text}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
+def reading_list(text: str) -> tuple[str, ...]:
+    readings = tuple(r.strip() for r in text.split(",") if r.strip())
+    unknown = [r for r in readings if r not in READINGS]
+    if unknown or not readings:
+        raise argparse.ArgumentTypeError(
+            f"unknown reading {', '.join(unknown) or repr(text)}; choose from {', '.join(READINGS)}"
+        )
+    return readings
+
+
+def quantile_pair(text: str) -> tuple[float, float]:
+    try:
+        q = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        q = ()
+    if len(q) != 2 or not 0 < q[0] < q[1] < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be two quantiles 0 < low < high < 1, e.g. 0.05,0.95; got {text!r}"
+        )
+    return q
+
+
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """Options of commands that sample and evaluate the model (none change the numbers but --seed)."""
-    p.add_argument("--seed", type=int, default=None, help="root seed (default: drawn and recorded)")
-    p.add_argument("--jobs", type=int, default=-1, help="parallel workers (-1: all cores)")
+    p.add_argument(
+        "--seed", type=seed_value, default=None, help="root seed >= 0 (default: drawn and recorded)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=jobs_count,
+        default=-1,
+        help=f"parallel workers (-1: all cores; more than the cores is capped, more than "
+        f"{MAX_JOBS_PER_CORE} per core refused)",
+    )
     p.add_argument(
         "--chunk-size",
         type=positive_int,
@@ -98,6 +204,7 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend",
         default=None,
+        choices=("loky", "threading", "multiprocessing", "sequential", "dask"),
         help="how chunks run in parallel: threading (threads of this process; the default of run, stress "
         "and discover), loky (worker processes; the default of sobol, morris, tornado), multiprocessing, "
         "sequential (no workers), or dask (a dask.distributed cluster, see --scheduler)",
@@ -119,10 +226,10 @@ def add_sampling_options(p: argparse.ArgumentParser, samples: int) -> None:
     """--samples, --design, --horizon and --tolerance: what a Monte Carlo run (RunConfig) needs."""
     p.add_argument("--samples", type=positive_int, default=samples, help=f"number of samples ({samples})")
     p.add_argument("--design", choices=DESIGNS, default="lhs", help="unit-cube design (default: lhs)")
-    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument("--horizon", type=horizon_year, default=2035, help="last year, 2035..2060 (2035)")
     p.add_argument(
         "--tolerance",
-        type=float,
+        type=fraction,
         default=0.10,
         help="relative tolerance of the 'within +/- x of a published figure' claims (0.10)",
     )
@@ -133,11 +240,11 @@ def add_sensitivity_options(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     p.add_argument(
         "--readings",
-        type=lambda t: tuple(t.split(",")),
+        type=reading_list,
         default=None,
         help="several readings, entered as a discrete factor 'reading' (e.g. report,incremental)",
     )
-    p.add_argument("--horizon", type=int, default=2035, help="last year, 2035..2060 (2035)")
+    p.add_argument("--horizon", type=horizon_year, default=2035, help="last year, 2035..2060 (2035)")
     p.add_argument(
         "--resamples",
         type=positive_int,

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from mcpot._version import __version__
 from mcpot.cli.choices import READINGS
 from mcpot.cli.common import (
+    _number,
     add_engine_options,
     add_model_options,
     add_sampling_options,
     add_sensitivity_options,
+    fraction,
+    non_negative,
+    positive,
     positive_int,
+    quantile_pair,
+    reading_list,
     sector_list,
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line: ``mcpot run: error: --jobs: must be ...``."""
+
+    def error(self, message: str):
+        message = re.sub(r"^argument ([^:/ ]+)(/[^: ]+)?: ", r"\1: ", message)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mcpot",
         description="Monte Carlo uncertainty and sensitivity analysis of the digital-technology "
         "carbon-reduction model of CAICT's 2024 'Digital Carbon Neutrality: Industry'.",
@@ -38,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run")
     p.add_argument(
         "--checkpoint-every",
-        type=float,
+        type=non_negative,
         default=2.0,
         metavar="SECONDS",
         help="seconds between checkpoints of finished chunks (2; 0: after every chunk)",
@@ -68,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--second-order", action="store_true", help="second-order indices too")
     p.add_argument(
         "--target-ci",
-        type=float,
+        type=positive,
         default=None,
         metavar="W",
         help="double N until every S1/ST replicate-t half-width is below W (or --max-samples)",
@@ -93,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="output to swing, e.g. steel.band_high.2035 (repeatable; default: band ends and "
         "2035 total of each sector)",
     )
-    p.add_argument("--quantiles", default="0.05,0.95", help="the two prior quantiles (0.05,0.95)")
+    p.add_argument(
+        "--quantiles", type=quantile_pair, default=(0.05, 0.95), help="the two prior quantiles (0.05,0.95)"
+    )
 
     p = sub.add_parser("bench", help="measure speed and memory on this machine (prints figures)")
     p.add_argument(
@@ -113,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", metavar="FILE", help="TOML file of named scenarios")
     p.add_argument(
         "--readings",
-        type=lambda t: tuple(t.split(",")),
+        type=reading_list,
         default=None,
         help="also compare these readings, e.g. incremental,rescaled,linear",
     )
@@ -136,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-simulations", type=positive_int, default=200_000, help="model runs per sector (200000)"
     )
-    p.add_argument("--epsilon", type=float, default=0.05, help="target tolerance of the distance (0.05)")
+    p.add_argument("--epsilon", type=positive, default=0.05, help="target tolerance of the distance (0.05)")
     p.add_argument(
         "--replicates",
         type=positive_int,
@@ -146,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--confidence",
-        type=float,
+        type=fraction,
         default=0.99,
         help="level of the intervals that decide constrained / not constrained / undecided (0.99)",
     )
@@ -158,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--move-failure",
-        type=float,
+        type=fraction,
         default=0.05,
         help="probability that a particle is never moved in a generation; sets the MCMC sweeps (0.05)",
     )
@@ -173,15 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_engine_options(p)
     p.add_argument("--output", required=True, help="e.g. steel.band_high.2035")
     side = p.add_mutually_exclusive_group(required=True)
-    side.add_argument("--above", type=float, help="threshold the output exceeds (e.g. 0.20)")
-    side.add_argument("--below", type=float, help="threshold the output falls below")
+    side.add_argument("--above", type=_number, help="threshold the output exceeds (e.g. 0.20)")
+    side.add_argument("--below", type=_number, help="threshold the output falls below")
     add_sampling_options(p, samples=20_000)
 
     p = sub.add_parser("fit-central", help="redo the calibration of the default priors' centres")
     p.add_argument("--sectors", type=sector_list, default=None)
     p.add_argument("--priors", metavar="DIR", default=None)
-    p.add_argument("--k-mid", type=float, default=0.5, help="adoption midpoint of the logistic")
-    p.add_argument("--reg", type=float, default=0.01, help="weight pulling each midpoint to k_mid")
+    p.add_argument("--k-mid", type=fraction, default=0.5, help="adoption midpoint of the logistic")
+    p.add_argument("--reg", type=non_negative, default=0.01, help="weight pulling each midpoint to k_mid")
     p.add_argument("--reading", choices=READINGS, default="report", help="reading of (2) fitted (report)")
 
     p = sub.add_parser("priors", help="every input: distribution, 5/50/95%%, unit, source, elicitation fit")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from mcpot.cli.common import command, run_config
+from mcpot.errors import McpotError
 
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     from mcpot.engine.run import resume, run
 
+    if args.resume and args.out:
+        raise McpotError("--out: not with --resume (a resumed run stays in its folder)")
     if args.resume:
         result = resume(
             args.resume, progress=not args.quiet, jobs=args.jobs, checkpoint_every=args.checkpoint_every
@@ -26,18 +30,53 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     print_run(result)
     if args.report and result.run_dir is not None:
-        from mcpot.report.html import write_report
-
-        print(f"report: {write_report(result.run_dir)}")
+        print(f"report: {report_into(result.run_dir)}")
     return 0
 
 
 @command("report")
 def cmd_report(args: argparse.Namespace) -> int:
-    from mcpot.report.html import write_report
-
-    print(write_report(args.run_dir, args.output))
+    print(report_into(args.run_dir, args.output))
     return 0
+
+
+def report_into(run_dir, output=None):
+    """Write the report of a run folder, holding its lock; record the outcome in the manifest.
+
+    A stale ``running`` manifest (its process was killed) is first recorded as ``interrupted``; the
+    report of an unfinished run shows what the folder holds, with a note. The results' status is
+    never changed by the report's outcome (``report: {status, path, error}`` in the manifest).
+    """
+    from pathlib import Path
+
+    from mcpot.engine import runs
+    from mcpot.engine.runlock import RunLock
+
+    run_dir = Path(run_dir)
+    runs.read_manifest(run_dir)  # not a run folder: say so before making a lock file in it
+    from mcpot.report.html import write_report  # (matplotlib: seconds to import)
+
+    with RunLock(run_dir):
+        manifest = runs.settle(run_dir, runs.read_manifest(run_dir))
+        if manifest["status"] != "complete":
+            print(
+                f"mcpot: note: {run_dir}: the run is {manifest['status']} ({manifest.get('error')}); the "
+                f"report shows what it holds; `mcpot run --resume {run_dir}` finishes a Monte Carlo run",
+                file=sys.stderr,
+            )
+        try:
+            path = write_report(run_dir, output)
+        except Exception as exc:
+            reason = runs.stop_reason(exc)[1]
+            runs.record_report(run_dir, "failed", error=reason)
+            if runs.is_disk_full(exc):
+                raise runs.disk_full(
+                    exc,
+                    f"no report (the results are kept): free space, then `mcpot report {run_dir}`",
+                ) from None
+            raise
+        runs.record_report(run_dir, "complete", path)
+    return path
 
 
 def _interval(w, output: str, scale: float, unit: str) -> str:

@@ -55,7 +55,7 @@ def cmd_morris(args: argparse.Namespace) -> int:
 def cmd_tornado(args: argparse.Namespace) -> int:
     from mcpot.sensitivity.analyses import run_tornado
 
-    q = tuple(float(x) for x in args.quantiles.split(","))
+    q = args.quantiles
     from mcpot.report.figures import tornado_figures
 
     res = run_tornado(

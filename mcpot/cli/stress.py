@@ -21,6 +21,10 @@ def cmd_stress(args: argparse.Namespace) -> int:
     if args.overrides:
         scenarios.append(Scenario("--set", " ".join(args.overrides), tuple(args.overrides)))
     scenarios += [Scenario(f"reading:{r}", "", (), r) for r in args.readings or ()]
+    if args.compare_priors:  # a bad prior set is said at once, not after the scenarios have run
+        from mcpot.model.priors import load_priors
+
+        load_priors(args.compare_priors, args.sectors)
     res = run_stress(base, scenarios, priors_dir=args.priors, out_dir=args.out)
     print(
         f"Stress test: N = {base.samples:,} per scenario, seed {base.seed}; "

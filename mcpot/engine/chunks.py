@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mcpot import progress
-from mcpot.engine.evaluate import check_backend, map_ordered
+from mcpot.engine.evaluate import check_backend, check_jobs, map_ordered
 from mcpot.engine.sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
 from mcpot.engine.summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
 from mcpot.errors import McpotError, ModelOutputError
-from mcpot.model.kernel import READINGS
+from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
 from mcpot.model.priors import available_sectors, published
 from mcpot.model.reference import SHARE_YEAR, Published
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
@@ -83,6 +83,7 @@ class RunConfig:
         if self.samples < 2:
             raise McpotError(f"--samples must be at least 2, got {self.samples}")
         check_backend(self.backend, self.scheduler)
+        check_run_settings(self.seed, self.jobs, self.horizon)
         if self.chunk < 1:
             raise McpotError(f"--chunk-size must be positive, got {self.chunk}")
         if self.design == "sobol" and self.samples & (self.samples - 1):
@@ -98,6 +99,25 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def check_run_settings(seed: int | None, jobs: int, horizon: int) -> None:
+    """Check the settings every sampling command shares: seed >= 0, ``jobs``, horizon 2035..2060.
+
+    Raises
+    ------
+    McpotError
+        Naming the option and the admissible values.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise McpotError(f"--seed: must be a non-negative integer, got {seed!r}")
+    check_jobs(jobs)
+    if (
+        isinstance(horizon, bool)
+        or not isinstance(horizon, int)
+        or not BAND_YEARS[1] <= horizon <= MAX_HORIZON
+    ):
+        raise McpotError(f"--horizon: must be a year from {BAND_YEARS[1]} to {MAX_HORIZON}, got {horizon!r}")
 
 
 def block_sizes(n: int, first: int, count: int) -> list[int]:

@@ -22,7 +22,8 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs, parallel_config
+from joblib.parallel import BACKENDS
 
 from mcpot.errors import McpotError
 
@@ -31,6 +32,8 @@ _NO_DASK = 'the dask backend needs dask.distributed: pip install "mcpot[dask]"'
 CONNECT_TIMEOUT = 10.0
 #: Tasks kept submitted per worker thread on dask: results wait on the workers, not on the client.
 TASKS_PER_THREAD = 2
+#: Most workers accepted, per core: more is surely a typo (each loky worker holds ~100 MB and a chunk).
+MAX_JOBS_PER_CORE = 4
 
 
 def map_ordered(
@@ -86,10 +89,31 @@ def check_backend(backend: str, scheduler: str | None = None) -> None:
     McpotError
         A scheduler address with a backend other than "dask", or backend "dask" without dask installed.
     """
+    if backend != "dask" and backend not in BACKENDS:
+        raise McpotError(
+            f"--backend: unknown backend {backend!r}; choose from {', '.join([*BACKENDS, 'dask'])}"
+        )
     if scheduler is not None and backend != "dask":
         raise McpotError(f"a scheduler address ({scheduler}) needs the dask backend, not {backend!r}")
     if backend == "dask" and importlib.util.find_spec("distributed") is None:
         raise McpotError(_NO_DASK)
+
+
+def check_jobs(jobs: int) -> None:
+    """Check a worker count: -1 (all cores) or 1 .. :data:`MAX_JOBS_PER_CORE` x the cores.
+
+    Raises
+    ------
+    McpotError
+        Naming ``--jobs`` and the admissible range.
+    """
+    cores = cpu_count()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not (jobs == -1 or 1 <= jobs):
+        raise McpotError(f"--jobs: must be -1 (all cores) or a positive number of workers, got {jobs!r}")
+    if jobs > MAX_JOBS_PER_CORE * cores:
+        raise McpotError(
+            f"--jobs: {jobs} workers on {cores} cores is more than the limit of {MAX_JOBS_PER_CORE} per core"
+        )
 
 
 def _map_dask(fn: Callable, tasks: Iterable, n_jobs: int, scheduler: str | None) -> Iterator:

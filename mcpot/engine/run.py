@@ -26,12 +26,13 @@ from mcpot.engine.chunks import (
     simulate,
     summary_table,
 )
+from mcpot.engine.runlock import RunLock
 from mcpot.engine.sampling import BLOCK
 from mcpot.engine.summary import BINS, Grid, Stats, histogram_cdf
 from mcpot.errors import McpotError
 from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import load_priors
-from mcpot.model.space import ParameterSpace
+from mcpot.model.space import ParameterSpace, output_columns
 
 __all__ = ["RunConfig", "RunResult", "resume", "run"]
 
@@ -114,9 +115,9 @@ def run(
         raise McpotError("save_samples needs a run folder (write=True)")
     priors = apply_overrides(load_priors(priors_dir, config.sectors), config.overrides)
     space = ParameterSpace(priors, config.reading)
-    run_dir = runs.new_run_dir(out_dir, runs_root) if write else None
-    manifest = {}
-    if write:
+    if not write:
+        return _execute(config, space, None, {}, None, progress, checkpoint_every)
+    with runs.new_run(out_dir, runs_root) as run_dir:  # the folder stays locked until the run ends
         manifest = runs.start(
             run_dir,
             "run",
@@ -126,7 +127,12 @@ def run(
             histogram_bins=BINS,
             parameters=list(space.names),
         )
-    return _execute(config, space, run_dir, manifest, None, progress, checkpoint_every)
+        with runs.recorded(run_dir, manifest, _kept(run_dir)):
+            return _execute(config, space, run_dir, manifest, None, progress, checkpoint_every)
+
+
+def _kept(run_dir: Path) -> str:
+    return f"the finished chunks are kept: free some space, then `mcpot run --resume {run_dir}`"
 
 
 def resume(
@@ -134,56 +140,88 @@ def resume(
 ) -> RunResult:
     """Finish an interrupted run from its checkpoint, with the priors copied into its folder.
 
-    The numbers equal those of an uninterrupted run with the same seed.
+    The numbers equal those of an uninterrupted run with the same seed. The folder is locked for the
+    whole resume; a manifest still saying ``running`` whose lock was free (the run was killed) is first
+    recorded as ``interrupted``.
+
+    Raises
+    ------
+    RunLockedError
+        The run is still going (another process holds the folder): names its PID and start time.
+    McpotError
+        Not a Monte Carlo run folder, already complete, a manifest of the wrong shape, priors changed
+        since the run started, or a damaged checkpoint.
     """
     run_dir = Path(run_dir)
-    manifest = runs.read_manifest(run_dir)
-    if manifest.get("kind") != "run":
-        raise McpotError(f"{run_dir}: not a Monte Carlo run folder (kind {manifest.get('kind')!r})")
-    if manifest["status"] == "complete":
-        raise McpotError(f"{run_dir}: the run is already complete")
+    runs.read_manifest(run_dir)  # "not a run folder" before anything is written into it
+    with RunLock(run_dir):
+        manifest = runs.settle(run_dir, runs.read_manifest(run_dir))
+        if manifest["kind"] != "run":
+            raise McpotError(f"{run_dir}: not a Monte Carlo run folder (kind {manifest['kind']!r})")
+        if manifest["status"] == "complete":
+            raise McpotError(f"{run_dir}: the run is already complete (nothing to resume)")
+        config = _resumed_config(run_dir, manifest, jobs)
+        priors = load_priors(run_dir / "priors", config.sectors)
+        for sector, sp in priors.items():
+            if sp.sha256 != (manifest.get("priors") or {}).get(sector, {}).get("sha256"):
+                raise McpotError(f"{run_dir / 'priors' / (sector + '.toml')}: changed since the run started")
+        space = ParameterSpace(apply_overrides(priors, config.overrides), config.reading)
+        saved = runs.load_checkpoint(run_dir)
+        state = None
+        if saved is not None:
+            state = _checked_state(run_dir, saved, config, space)
+        manifest["sessions"].append(
+            {"started": runs.utc_now(), "resumed_from_block": state and state[0].next_block}
+        )
+        manifest = {**manifest, "status": "running", "error": None}
+        runs.write_json(run_dir / runs.MANIFEST, manifest)
+        with runs.recorded(run_dir, manifest, _kept(run_dir)):
+            return _execute(config, space, run_dir, manifest, state, progress, checkpoint_every)
+
+
+def _resumed_config(run_dir: Path, manifest: dict, jobs: int | None) -> RunConfig:
     settings = manifest["config"] | ({"jobs": jobs} if jobs is not None else {})
-    config = RunConfig(
-        **{
-            **settings,
-            "sectors": tuple(settings["sectors"]),
-            "overrides": tuple(settings.get("overrides", ())),
-        }
-    )
-    priors = load_priors(run_dir / "priors", config.sectors)
-    for sector, sp in priors.items():
-        if sp.sha256 != manifest["priors"][sector]["sha256"]:
-            raise McpotError(f"{run_dir / 'priors' / (sector + '.toml')}: changed since the run started")
-    priors = apply_overrides(priors, config.overrides)
-    saved = runs.load_checkpoint(run_dir)
-    stats = grid = None
-    if saved is not None:
-        stats, grid = Stats.from_arrays(saved), Grid(saved["grid_low"], saved["grid_width"])
-    manifest["sessions"].append({"started": runs.utc_now(), "resumed_from_block": stats and stats.next_block})
-    return _execute(
-        config,
-        ParameterSpace(priors, config.reading),
-        run_dir,
-        manifest,
-        (stats, grid) if stats else None,
-        progress,
-        checkpoint_every,
-    )
+    try:
+        return RunConfig(
+            **{
+                **settings,
+                "sectors": tuple(settings["sectors"]),
+                "overrides": tuple(settings.get("overrides", ())),
+            }
+        )
+    except (KeyError, TypeError) as exc:
+        raise McpotError(
+            f"{run_dir / runs.MANIFEST}: config: not the settings of an mcpot run "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _checked_state(run_dir: Path, saved: dict, config: RunConfig, space: ParameterSpace):
+    """The folded statistics and grid of a checkpoint, checked against the run they resume."""
+    stats, grid = Stats.from_arrays(saved), Grid(saved["grid_low"], saved["grid_width"])
+    m = len(output_columns(space, config.horizon, config.reading))
+    n_blocks = -(-config.samples // BLOCK)
+    if (
+        stats.hist.shape != (m, BINS + 2)
+        or grid.low.shape != (m,)
+        or stats.extra.ndim != 1
+        or not 0 <= stats.next_block <= n_blocks
+        or stats.n != min(stats.next_block * BLOCK, config.samples)
+    ):
+        raise McpotError(
+            f"{run_dir / runs.CHECKPOINT}: damaged checkpoint (its arrays do not fit this run); start the "
+            "run over with another --out"
+        )
+    return stats, grid
 
 
 def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every) -> RunResult:
     t0 = time.perf_counter()
     stats, grid = state if state else (None, None)
     task = make_task(config, space, grid)
-    try:
-        stats = simulate(
-            task, stats, _on_chunk(task, run_dir, checkpoint_every), _progress(config, stats, progress)
-        )
-    except BaseException as exc:
-        if run_dir is not None:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            runs.finish(run_dir, manifest, status, time.perf_counter() - t0, error=str(exc))
-        raise
+    stats = simulate(
+        task, stats, _on_chunk(task, run_dir, checkpoint_every), _progress(config, stats, progress)
+    )
     summary, claims = summary_table(stats, task), claims_table(stats, task)
     pairs = ceiling_pairs(space)
     below, outside = stats.extra[: len(pairs)], stats.extra[len(pairs) :]

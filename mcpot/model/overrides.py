@@ -122,7 +122,7 @@ def apply_overrides(priors: dict[str, SectorPriors], overrides) -> dict[str, Sec
             raise McpotError(
                 f"--set {text!r}: unknown input {name!r}"
                 + (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "")
-                + f"\nvalid names: {', '.join(valid)}"
+                + f"; valid names: {', '.join(valid)}"
             )
         old = sp.priors[name]
         spec = (
@@ -134,6 +134,11 @@ def apply_overrides(priors: dict[str, SectorPriors], overrides) -> dict[str, Sec
             new = _entry("--set", where, name, old.kind, old.category, spec)
         except PriorError as exc:
             raise McpotError(f"--set {text!r}: {exc.problem}") from None
+        if new.fixed and any(name in (a, b) for a, b, _ in sp.correlations):
+            raise McpotError(
+                f"--set {text!r}: {name} is correlated in {sp.path} ([[correlation]]): a fixed value "
+                "cannot be correlated; give a distribution instead"
+            )
         out[sector] = dataclasses.replace(sp, priors={**sp.priors, name: new})
     return out
 

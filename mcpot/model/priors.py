@@ -31,6 +31,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from mcpot.errors import PriorError
 from mcpot.model.entries import Prior, _entry, _table, _unknown, _year
 from mcpot.model.kernel import BAND_YEARS, BASE_YEAR, CATEGORIES
@@ -43,6 +45,8 @@ CEILING_FORMS: tuple[tuple[str, ...], ...] = (("K_max",), ("headroom",))
 LOGISTIC_FORMS: tuple[tuple[str, ...], ...] = (("midpoint", "steepness"), ("alpha", "beta"))
 ENTRY_PARAMS: tuple[str, ...] = ("K0", "S", *(k for f in CEILING_FORMS + LOGISTIC_FORMS for k in f))
 DEFAULT_PRIORS_DIR = Path(__file__).resolve().parents[2] / "priors"
+#: Largest prior file read (bytes): the bundled ones are ~10 kB; anything near this is not a prior file.
+MAX_PRIOR_BYTES = 1_000_000
 
 # Top-level keys that are not categories; every other table of a prior file is a technology category.
 TOP_KEYS = {
@@ -128,10 +132,7 @@ def load_sector(path: str | Path) -> SectorPriors:
     """
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PriorError(file, "-", f"cannot read the file ({exc.strerror})") from None
+    text = _read_text(path)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -263,12 +264,39 @@ def _categories(file: str, doc: dict) -> tuple[str, ...]:
     return tuple(listed)
 
 
+def _read_text(path: Path) -> str:
+    """The file's text: at most :data:`MAX_PRIOR_BYTES`, UTF-8, no NUL bytes (else a PriorError)."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PRIOR_BYTES:
+            raise PriorError(
+                file, "-", f"{size:,} bytes is too large for a prior file (limit {MAX_PRIOR_BYTES:,} bytes)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PriorError(file, "-", f"cannot read the file ({exc.strerror})") from None
+    if b"\0" in data:
+        raise PriorError(file, "-", f"a binary file, not TOML text (NUL byte at offset {data.index(0)})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PriorError(
+            file, "-", f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8"
+        ) from None
+
+
 def _correlations(file, sector, entries, priors):
+    """Validated ``[[correlation]]`` pairs: known free inputs, no self or repeated pairs, a valid matrix."""
     if not isinstance(entries, list):
         raise PriorError(file, "correlation", "must be an array of tables ([[correlation]])")
     pairs = []
+    seen: dict[frozenset, tuple[int, float]] = {}
     for i, entry in enumerate(entries):
         where = f"correlation[{i}]"
+        if not isinstance(entry, dict):
+            raise PriorError(file, where, "must be a table with `between` and `rho`")
         _unknown(entry, {"between", "rho", "source"}, file, f"{where}.")
         between, rho = entry.get("between"), entry.get("rho")
         if not (isinstance(between, list) and len(between) == 2):
@@ -285,16 +313,62 @@ def _correlations(file, sector, entries, priors):
                 raise PriorError(file, f"{where}.between", f"no input named {b!r}{hint}")
             if priors[name].fixed:
                 raise PriorError(file, f"{where}.between", f"{b!r} is fixed: it cannot be correlated")
-        if not isinstance(rho, int | float) or not -1 < rho < 1:
+        if names[0] == names[1]:
+            raise PriorError(file, f"{where}.between", f"correlates {between[0]!r} with itself")
+        if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 < rho < 1:
             raise PriorError(file, f"{where}.rho", f"must be a number in (-1, 1), got {rho!r}")
+        key = frozenset(names)
+        if key in seen:
+            j, other = seen[key]
+            problem = (
+                f"repeats the pair of correlation[{j}]"
+                if other == rho
+                else f"conflicts with correlation[{j}] (rho {rho:g} vs {other:g} for the same pair)"
+            )
+            raise PriorError(file, f"{where}.between", f"{between[0]} ~ {between[1]} {problem}")
+        seen[key] = (i, float(rho))
         pairs.append((names[0], names[1], float(rho)))
+    _check_positive_definite(file, sector, pairs)
     return tuple(pairs)
+
+
+def _check_positive_definite(file, sector, pairs) -> None:
+    """The rank correlations must give a positive definite copula matrix (as the sampler needs).
+
+    When they do not, the message gives the smallest eigenvalue and the pairs within the block that
+    its eigenvector spans (the inputs that cannot be correlated that way all at once).
+    """
+    if not pairs:
+        return
+    names = list(dict.fromkeys(n for a, b, _ in pairs for n in (a, b)))
+    index = {n: i for i, n in enumerate(names)}
+    R = np.eye(len(names))
+    for a, b, rho in pairs:
+        R[index[a], index[b]] = R[index[b], index[a]] = rho
+    P = 2.0 * np.sin(np.pi * R / 6.0)  # the Gaussian copula's Pearson matrix, as the sampler builds it
+    np.fill_diagonal(P, 1.0)
+    try:
+        np.linalg.cholesky(P)
+        return
+    except np.linalg.LinAlgError:
+        pass
+    values, vectors = np.linalg.eigh(P)
+    v = np.abs(vectors[:, 0])
+    block = {names[i] for i in np.flatnonzero(v >= 0.25 * v.max())}
+    short = len(sector) + 1
+    involved = [f"{a[short:]}~{b[short:]} ({rho:g})" for a, b, rho in pairs if a in block and b in block]
+    raise PriorError(
+        file,
+        "correlation",
+        f"the rho do not form a valid correlation matrix (not positive definite: smallest eigenvalue "
+        f"{values[0]:.3g}); these pairs conflict: {', '.join(involved)}; lower some |rho|",
+    )
 
 
 def _order(path: Path) -> tuple[float, str]:
     try:
-        order = tomllib.loads(path.read_text(encoding="utf-8")).get("order", math.inf)
-    except (OSError, tomllib.TOMLDecodeError):
+        order = tomllib.loads(_read_text(path)).get("order", math.inf)
+    except (PriorError, tomllib.TOMLDecodeError):
         order = math.inf  # reported when the file is loaded
     return (order if isinstance(order, int | float) else math.inf, path.stem)
 

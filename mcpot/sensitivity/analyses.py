@@ -18,6 +18,7 @@ import pandas as pd
 
 from mcpot import progress
 from mcpot.engine import runs
+from mcpot.engine.chunks import check_run_settings
 from mcpot.engine.evaluate import check_backend, evaluate_rows
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
@@ -95,6 +96,7 @@ class SensitivityConfig:
 
     def __post_init__(self):
         check_backend(self.backend, self.scheduler)
+        check_run_settings(self.seed, self.jobs, self.horizon)
         unknown = [r for r in self.readings if r not in READINGS]
         if unknown or not self.readings:
             raise McpotError(f"unknown reading {', '.join(unknown)}; choose from {', '.join(READINGS)}")
@@ -379,7 +381,7 @@ def run_tornado(
         valid = _valid_outputs(model)
         if output not in valid:
             raise McpotError(
-                f"unknown output {output!r}; e.g. {', '.join(valid[:3])} ... "
+                f"--output: unknown output {output!r}; e.g. {', '.join(valid[:3])} ... "
                 f"(any of {len(valid)} outputs named sector.quantity[.category].year)"
             )
         frames.append(tornado(model, output, quantiles).assign(reading=cfg.reading_label))

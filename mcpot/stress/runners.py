@@ -80,7 +80,9 @@ def run_discover(
     space = ParameterSpace(priors, base.reading)
     names = list(output_columns(space, base.horizon, base.reading).output)
     if output not in names:
-        raise McpotError(f"unknown output {output!r}; e.g. {sector}.band_high.2035, {sector}.total.2030")
+        raise McpotError(
+            f"--output: unknown output {output!r}; e.g. {sector}.band_high.2035, {sector}.total.2030"
+        )
     X, Y = draw(base, space)
     y = Y[:, names.index(output)]
     hit = y > threshold if above else y < threshold

@@ -1,28 +1,31 @@
 r"""Prior-refresh moves for the inputs the statistics leave free (used by :func:`smc_mcmc`).
 
 A random walk tuned to the constrained directions mixes slowly along the free ones, and resampling then
-narrows them generation after generation. A refresh move redraws a block ``F`` of inputs from their prior
-marginals, independently of the current values, and is an exact Metropolis-Hastings move: with
-``q_F`` the product of the marginals, it is accepted with probability
+narrows them generation after generation. A refresh move redraws a block ``F`` of inputs from their
+prior, independently of the current values. ``F`` is always a union of whole *components* of the prior:
+single inputs, or sets of inputs joined by the ``[[correlation]]`` copula (which are independent of every
+other input a priori). The proposal is then the prior of ``F`` itself, so the Metropolis-Hastings ratio
 
-.. math:: \min\Big(1, \frac{\pi(x')\, q_F(x_F)}{\pi(x)\, q_F(x'_F)}\Big)
-          \cdot 1\{d(x') \le \epsilon\},
+.. math:: \frac{\pi(x')\, q_F(x_F)}{\pi(x)\, q_F(x'_F)} = 1
 
-where the density ratio is 1 for independent priors and the copula's ratio otherwise. Each generation
-every copy first tries to redraw one input chosen at random; the inputs whose every trial (at least
-``_MIN_TRIALS``) was accepted form ``F``, and every copy then redraws the whole block ``F`` at once: one
-simulation per copy makes those inputs independent draws again. (With a stochastic simulator no input
-passes every trial, and the block stays empty.) Priors that are not
+and the move is accepted exactly when the simulated statistics stay within the tolerance,
+``d(x') <= epsilon``. Each generation every copy first tries to redraw one component chosen at random;
+the components whose every trial (at least ``_MIN_TRIALS``) was accepted form ``F``, and every copy then
+redraws the whole block ``F`` at once: one simulation per copy makes those inputs independent draws from
+their prior again (a correlated emission path is redrawn as a path). With a stochastic simulator no
+component passes every trial, and the block stays empty. Priors that are not
 :class:`~mcpot.stress.calibration.ScipyPriors` (no marginals) are left to the random walk.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 
+from mcpot.engine.sampling import apply_copula
 from mcpot.model import distributions
 
-from .core import ScipyPriors, _simulate, marginal_logpdf
+from .core import ScipyPriors, _simulate
 
 _MIN_TRIALS = 5  # single-input trials an input needs, all accepted, to join the free block
 
@@ -40,14 +43,14 @@ def refresh_free_inputs(simulate, prior, s_obs, distance, rng, state, rows, eps,
     free, refreshed = np.zeros(X.shape[1], bool), np.zeros(X.shape[0], bool)
     if not isinstance(prior, ScipyPriors) or rows.size == 0 or budget <= 0:
         return free, refreshed, 0
-    dim = X.shape[1]
-    which = rng.integers(0, dim, size=rows.size)
-    blocks = np.zeros((rows.size, dim), bool)
-    blocks[np.arange(rows.size), which] = True
+    labels = components(prior)
+    n_comp = int(labels.max()) + 1
+    which = rng.integers(0, n_comp, size=rows.size)
+    blocks = labels[None, :] == which[:, None]
     ok, spent = _redraw(simulate, prior, s_obs, distance, rng, state, rows, blocks, eps, budget)
-    trials = np.bincount(which[: ok.size], minlength=dim)
-    accepted = np.bincount(which[: ok.size][ok], minlength=dim)
-    free = (trials >= _MIN_TRIALS) & (accepted == trials)
+    trials = np.bincount(which[: ok.size], minlength=n_comp)
+    accepted = np.bincount(which[: ok.size][ok], minlength=n_comp)
+    free = ((trials >= _MIN_TRIALS) & (accepted == trials))[labels]
     if free.any() and spent < budget:
         ok, more = _redraw(
             simulate,
@@ -66,23 +69,32 @@ def refresh_free_inputs(simulate, prior, s_obs, distance, rng, state, rows, eps,
     return free, refreshed, spent
 
 
+def components(prior: ScipyPriors) -> np.ndarray:
+    """Component label ``[D]`` of every input: inputs joined (directly or not) by the copula share one."""
+    dim = len(prior.names)
+    if prior.copula is None:
+        return np.arange(dim)
+    R = prior.copula @ prior.copula.T
+    return connected_components(np.abs(R) > 1e-12, directed=False)[1]
+
+
 def _redraw(simulate, prior: ScipyPriors, s_obs, distance, rng, state, rows, blocks, eps, budget):
-    """Propose ``x_j ~ marginal_j`` where ``blocks[i, j]``; MH-accept; returns ``(accepted[m], spent)``
-    for the first ``m`` rows (those the budget allowed to be considered)."""
+    """Redraw, for each row ``i``, the inputs where ``blocks[i]`` (whole components) from their joint
+    prior; accept when the statistics stay within ``eps``. Returns ``(accepted[m], spent)`` for the first
+    ``m`` rows (those the budget allowed to be considered)."""
     X, S, d, lp = state
     U = rng.random(blocks.shape)
+    if prior.copula is not None:
+        U = apply_copula(U, prior.copula)  # a joint prior draw: its components' sub-vectors are exact
     Xp = X[rows].copy()
-    log_q = np.zeros(rows.size)  # log q_F(x_F) - log q_F(x'_F)
     for j, dist in enumerate(prior.dists):
         b = blocks[:, j]
         if b.any():
-            new = distributions.ppf(dist, U[b, j])
-            log_q[b] += marginal_logpdf(dist, Xp[b, j]) - marginal_logpdf(dist, new)
-            Xp[b, j] = new
+            Xp[b, j] = distributions.ppf(dist, U[b, j])
     lpp = prior.logpdf(Xp)
-    with np.errstate(invalid="ignore"):
-        log_ratio = np.minimum(lpp - lp[rows] + log_q, 0.0)
-        passed = np.flatnonzero(rng.random(rows.size) < np.exp(log_ratio))
+    # proposal = prior of the block (whole components): the MH density ratio is 1 inside the support
+    rng.random(rows.size)  # keeps the stream of the former MH draw, so independent priors are unchanged
+    passed = np.flatnonzero(np.isfinite(lpp))
     m = rows.size
     if passed.size > budget:
         passed = passed[:budget]
