@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -228,6 +229,16 @@ class _UnitModel:
         return self.model(self.model.ppf(U))
 
 
+def bench_startup(runs: int = 5) -> dict[str, float]:
+    """Wall time (s) of ``python -m mcpot --help`` in a fresh interpreter: median and range of ``runs``."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mcpot", "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
+
+
 def bench_sobol_target_ci(
     sector: str = "steel", target: float = 0.05, n_start: int = 2**12, seed: int = 1, jobs: int = 2
 ) -> dict[str, float]:
@@ -287,6 +298,9 @@ def main(quick: bool = False, sobol: bool = True, e2e: bool = False, repeats: in
     ``mcpot run`` vs plain numpy at 10^5, no 10^7 run, no Sobol. ``e2e``: the end-to-end figures only
     (``repeats`` pairs at 10^6, plain numpy at 10^6, 10^7 samples). Otherwise everything.
     """
+    st = bench_startup()
+    print("start-up (python -m mcpot --help in a subprocess, 5 runs)")
+    print(f"  median {st['median_s']:.2f} s (range {st['min_s']:.2f}-{st['max_s']:.2f} s; target < 0.5 s)")
     if not e2e:
         k = bench_kernel()
         print(f"kernel (equations 1-2, 200,000 samples x 4 categories x 14 years) [{_load()}]")

@@ -23,6 +23,7 @@ LAYERS = {
     "report": 4,
     "cli": 5,
     "bench": 4,
+    "docs_figures": 4,
     "bench_plain": 4,
     "__main__": 6,
     "__init__": 6,

@@ -7,10 +7,8 @@ import math
 import sys
 from collections.abc import Callable
 
-from mcpot.engine.evaluate import MAX_JOBS_PER_CORE
-from mcpot.engine.sampling import BLOCK, DESIGNS
+from mcpot.cli.choices import BAND_YEARS, BLOCK, DESIGNS, MAX_HORIZON, MAX_JOBS_PER_CORE, READINGS
 from mcpot.errors import McpotError
-from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 

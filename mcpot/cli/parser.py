@@ -6,6 +6,7 @@ import argparse
 import re
 
 from mcpot._version import __version__
+from mcpot.cli.choices import READINGS
 from mcpot.cli.common import (
     _number,
     add_engine_options,
@@ -20,7 +21,6 @@ from mcpot.cli.common import (
     reading_list,
     sector_list,
 )
-from mcpot.model.kernel import READINGS
 
 
 class Parser(argparse.ArgumentParser):

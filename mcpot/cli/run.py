@@ -6,9 +6,7 @@ import argparse
 import sys
 
 from mcpot.cli.common import command, run_config
-from mcpot.engine import runs
 from mcpot.errors import McpotError
-from mcpot.model.kernel import GROWTH_YEARS
 
 
 @command("run")
@@ -51,6 +49,7 @@ def report_into(run_dir, output=None):
     """
     from pathlib import Path
 
+    from mcpot.engine import runs
     from mcpot.engine.runlock import RunLock
 
     run_dir = Path(run_dir)
@@ -107,6 +106,8 @@ def print_run(result) -> None:
             _interval(w, f"{sector}.band_high.2035", 100, "%"),
         ]
         print(f"{sector:<14}" + "".join(f"{c:>26}" for c in cells) + claim)
+    from mcpot.model.kernel import GROWTH_YEARS  # numpy: imported when a run has finished
+
     if cfg.horizon >= GROWTH_YEARS[-1]:
         print_growth(result, w)
     if result.run_dir is not None:

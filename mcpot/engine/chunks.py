@@ -121,7 +121,7 @@ def check_run_settings(seed: int | None, jobs: int, horizon: int) -> None:
 
 
 def block_sizes(n: int, first: int, count: int) -> list[int]:
-    """Rows in stream blocks ``first .. first + count - 1`` of an N-sample run."""
+    """Rows in stream blocks ``first`` to ``first + count - 1`` of an N-sample run."""
     return [min(BLOCK, n - b * BLOCK) for b in range(first, first + count) if b * BLOCK < n]
 
 

@@ -89,8 +89,27 @@ def write_json(path: Path, obj) -> Path:
     return write_text(path, json.dumps(obj, indent=1, default=_json_default) + "\n")
 
 
+def integer_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every float ``year`` column that holds whole numbers as nullable integers.
+
+    Concatenating tables with and without a year (a total per year beside a band) turns the years into
+    floats with NaN; written as such they read ``2025.0``. Columns named ``year`` or ``*_year`` whose
+    values are all whole numbers (or missing) become ``Int64``, so a CSV says ``2025`` and an empty cell.
+    """
+    cols = [
+        c
+        for c in frame.columns
+        if isinstance(c, str)
+        and (c == "year" or c.endswith("_year"))
+        and pd.api.types.is_float_dtype(frame[c])
+        and bool(np.all(np.isnan(v := frame[c].to_numpy(float)) | (v == np.round(v))))
+    ]
+    return frame.astype({c: "Int64" for c in cols}) if cols else frame
+
+
 def write_table(path: Path, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as CSV or Parquet (by suffix), atomically."""
+    """Write a DataFrame as CSV or Parquet (by suffix), atomically; whole-number years as integers."""
+    frame = integer_years(frame)
     if Path(path).suffix == ".parquet":
         return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     return atomic_write(path, lambda p: frame.to_csv(p, index=False))

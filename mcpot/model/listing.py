@@ -50,7 +50,7 @@ def prior_table(priors: dict[str, SectorPriors]) -> pd.DataFrame:
     """One row per input of every sector in ``priors`` (columns :data:`COLUMNS`).
 
     ``p05``/``p50``/``p95`` are in the input's ``unit``; ``elicited`` lists the stated quantiles
-    (``p: x``) and ``fit``/``max_cdf_error`` the fitted family and max |F(x_k) - p_k| (probability),
+    (``p: x``) and ``fit``/``max_cdf_error`` the fitted family and max ``abs(F(x_k) - p_k)`` (probability),
     empty for entries not given by quantiles.
     """
     rows = []

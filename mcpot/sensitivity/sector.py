@@ -273,7 +273,7 @@ def tornado(model: SectorModel, output: str, quantiles: tuple[float, float] = (0
     pandas.DataFrame
         One row per input, sorted by swing (largest first): output, unit, parameter, input_low,
         input_high (the input at the two quantiles), output_at_low, output_at_high, baseline (all
-        inputs at their medians), swing = |output_at_high - output_at_low|.
+        inputs at their medians), swing = ``abs(output_at_high - output_at_low)``.
     """
     lo, hi = quantiles
     if not 0 <= lo < hi <= 1:
