@@ -47,7 +47,7 @@ def cmd_shapley(args: argparse.Namespace) -> int:
         seed=args.seed,
         reading=args.reading,
         jobs=args.jobs,
-        backend=args.backend,
+        **({"backend": args.backend} if args.backend else {}),  # None: the config's own default
         scheduler=args.scheduler,
         chunk=args.chunk_size,
         overrides=tuple(args.overrides),
