@@ -9,13 +9,12 @@ from mcpot.cli.common import _where, command, run_config
 
 @command("stress")
 def cmd_stress(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from mcpot.engine import runs
+    from mcpot.engine.sampling import fresh_seed
     from mcpot.model.overrides import Scenario, load_scenarios
     from mcpot.stress.compare import compare_priors, run_stress
 
-    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
+    seed = args.seed if args.seed is not None else fresh_seed()
     base = run_config(args, overrides=(), seed=seed)
     scenarios = load_scenarios(args.scenarios) if args.scenarios else []
     if args.overrides:

@@ -18,7 +18,7 @@ import numpy as np
 
 from mcpot import progress
 from mcpot.engine.evaluate import check_backend, check_jobs, map_ordered
-from mcpot.engine.sampling import BLOCK, DESIGNS, apply_copula, copula_factor, unit_samples
+from mcpot.engine.sampling import BLOCK, DESIGNS, Seeded, apply_copula, copula_factor, unit_samples
 from mcpot.engine.summary import PERCENTILES, ChunkResult, Claim, Grid, Stats, percentile_table, reduce_chunk
 from mcpot.errors import McpotError, ModelOutputError
 from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers ne
 
 
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(Seeded):
     """What a Monte Carlo run computes.
 
     Attributes

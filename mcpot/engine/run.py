@@ -109,8 +109,7 @@ def run(
     checkpoint_every : float
         Seconds between checkpoints of the folded statistics (0: after every chunk).
     """
-    if config.seed is None:
-        config = dataclasses.replace(config, seed=int(np.random.SeedSequence().entropy))
+    config = config.with_seed()
     if config.save_samples and not write:
         raise McpotError("save_samples needs a run folder (write=True)")
     priors = apply_overrides(load_priors(priors_dir, config.sectors), config.overrides)

@@ -19,12 +19,37 @@ Designs
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 BLOCK = 8192
+
+
+def fresh_seed() -> int:
+    """A root seed from the operating system's entropy, for a run given none (the run records it)."""
+    return int(np.random.SeedSequence().entropy)
+
+
+def child_seed(seed: int, *key: int) -> int:
+    """An independent 32-bit seed for part ``key`` (e.g. sector, grouping) of a run with root ``seed``."""
+    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
+
+
+class Seeded:
+    """Mixin of the frozen configuration dataclasses that have a ``seed`` field (None: not chosen yet)."""
+
+    def with_seed(self):
+        """This configuration, with a fresh root seed (:func:`fresh_seed`) if it has none."""
+        return self if self.seed is not None else dataclasses.replace(self, seed=fresh_seed())
+
+    def child_seed(self, *key: int) -> int:
+        """See :func:`child_seed`."""
+        return child_seed(self.seed, *key)
+
+
 DESIGNS: tuple[str, ...] = ("mc", "lhs", "sobol")
 
 

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from mcpot import progress
 from mcpot.engine import runs
 from mcpot.engine.chunks import check_run_settings
 from mcpot.engine.evaluate import check_backend, evaluate_rows
+from mcpot.engine.sampling import Seeded
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
 from mcpot.model.overrides import apply_overrides
@@ -39,7 +39,7 @@ from mcpot.sensitivity.sobol.replicates import analyze_replicates
 
 
 @dataclass(frozen=True)
-class SensitivityConfig:
+class SensitivityConfig(Seeded):
     """Settings shared by ``mcpot sobol``, ``morris`` and ``tornado``.
 
     Attributes
@@ -100,15 +100,6 @@ class SensitivityConfig:
         unknown = [r for r in self.readings if r not in READINGS]
         if unknown or not self.readings:
             raise McpotError(f"unknown reading {', '.join(unknown)}; choose from {', '.join(READINGS)}")
-
-    def with_seed(self) -> SensitivityConfig:
-        if self.seed is not None:
-            return self
-        return SensitivityConfig(**{**asdict(self), "seed": int(np.random.SeedSequence().entropy)})
-
-    def child_seed(self, *key: int) -> int:
-        """An independent 32-bit seed per sector and grouping, derived from the root seed."""
-        return int(np.random.SeedSequence(self.seed, spawn_key=key).generate_state(1)[0])
 
     @property
     def reading_label(self) -> str:

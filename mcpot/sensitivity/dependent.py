@@ -36,7 +36,7 @@ import pandas as pd
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig, draw
 from mcpot.engine.evaluate import check_backend, evaluate_rows, map_ordered
-from mcpot.engine.sampling import spearman_to_pearson
+from mcpot.engine.sampling import Seeded, spearman_to_pearson
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
 from mcpot.model.overrides import apply_overrides
@@ -53,7 +53,7 @@ OUTPUTS = ("band_low.2025", "band_high.2035", "total.2035")
 
 
 @dataclass(frozen=True)
-class DependenceConfig:
+class DependenceConfig(Seeded):
     """Settings of ``mcpot shapley``.
 
     Attributes
@@ -105,14 +105,6 @@ class DependenceConfig:
                 )
         if self.delta_resamples < 2:
             raise McpotError(f"--delta-resamples: must be at least 2, got {self.delta_resamples}")
-
-    def with_seed(self) -> DependenceConfig:
-        if self.seed is not None:
-            return self
-        return DependenceConfig(**{**asdict(self), "seed": int(np.random.SeedSequence().entropy)})
-
-    def child_seed(self, *key: int) -> int:
-        return int(np.random.SeedSequence(self.seed, spawn_key=key).generate_state(1)[0])
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ The verdict is ``robust`` if it holds under every variant, else ``depends on <va
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ import pandas as pd
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig, draw
 from mcpot.engine.evaluate import evaluate_rows
+from mcpot.engine.sampling import Seeded
 from mcpot.errors import McpotError
 from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import DEFAULT_PRIORS_DIR, SectorPriors, available_sectors, load_priors, published
@@ -63,7 +63,7 @@ MC_FACTOR = 8
 
 
 @dataclass(frozen=True)
-class RobustnessConfig:
+class RobustnessConfig(Seeded):
     """Settings of ``mcpot robustness``.
 
     Attributes
@@ -277,8 +277,7 @@ def run_robustness(
     cfg: RobustnessConfig, *, priors_dir=None, out_dir=None, runs_root="runs", write: bool = True
 ) -> RobustnessResult:
     """Re-derive the key conclusions under every variant; the table and verdicts (module docstring)."""
-    if cfg.seed is None:
-        cfg = dataclasses.replace(cfg, seed=int(np.random.SeedSequence().entropy))
+    cfg = cfg.with_seed()
     t0, started = time.perf_counter(), runs.utc_now()
     priors = apply_overrides(load_priors(priors_dir, cfg.sectors), cfg.overrides)
     found, skipped = variants(priors, cfg.reading, priors_dir)

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from mcpot import progress
@@ -80,8 +79,7 @@ def run_stress(
 ) -> StressResult:
     """Run the default and each scenario with the same seed and design; tabulate the differences."""
     t0, started = time.perf_counter(), runs.utc_now()
-    if base.seed is None:
-        base = dataclasses.replace(base, seed=int(np.random.SeedSequence().entropy))
+    base = base.with_seed()
     every = [Scenario(BASELINE, "the priors as given"), *scenarios]
     outputs, claims = [], []
     for sc in progress.bar(every, desc="mcpot stress", unit="scenario"):

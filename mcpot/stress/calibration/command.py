@@ -145,8 +145,7 @@ def run_calibrate(
     if not 0 <= min_acceptance < 1:
         raise McpotError(f"min_acceptance (--min-acceptance) must be in [0, 1), got {min_acceptance}")
     t0, started = time.perf_counter(), runs.utc_now()
-    if base.seed is None:
-        base = dataclasses.replace(base, seed=int(np.random.SeedSequence().entropy))
+    base = base.with_seed()
     priors = apply_overrides(load_priors(priors_dir, base.sectors), base.overrides)
     samples, constraint, predictive, fit, pilots, history = [], [], [], [], [], []
     for i, sector in enumerate(base.sectors):
@@ -170,7 +169,7 @@ def run_calibrate(
         )
         posts = replicate(
             smc_mcmc, simulate, prior, s_obs,
-            seed=int(np.random.SeedSequence(base.seed, spawn_key=(i,)).generate_state(1)[0]),
+            seed=base.child_seed(i),
             replicates=replicates, n_particles=particles, max_simulations=max_simulations,
             target_epsilon=target_epsilon, min_acceptance=min_acceptance, move_failure=move_failure,
             mapper=functools.partial(_map_threads, n_jobs=base.jobs),
