@@ -524,7 +524,8 @@ def test_two_runs_on_one_folder_one_runs_the_other_exits_2_at_once(tmp_path):
 
 def test_resume_of_a_live_run_is_refused_then_sigterm_records_interrupted(tmp_path):
     out = tmp_path / "live"
-    proc = spawn(*LONG, "--samples", 200 * BLOCK, "--checkpoint-every", "0", "--out", out, cwd=tmp_path)
+    # long enough never to finish on its own: it is terminated below
+    proc = spawn(*LONG, "--samples", 5000 * BLOCK, "--checkpoint-every", "0", "--out", out, cwd=tmp_path)
     wait_for(lambda: (out / runs.CHECKPOINT).exists(), proc)
     res = mcpot("run", "--resume", out, cwd=tmp_path)
     assert res.returncode == 2 and f"in use by mcpot PID {proc.pid} " in res.stderr
