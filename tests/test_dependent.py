@@ -15,56 +15,7 @@ from mcpot.model.priors import DEFAULT_PRIORS_DIR, load_priors
 from mcpot.sensitivity.dependent import DependenceConfig, run_dependence
 from mcpot.sensitivity.sector import SectorModel
 from mcpot.sensitivity.sobol_replicates import analyze_replicates
-
-
-def tiny_sector(name: str = "glass", rf: float = 4.0) -> str:
-    cats = ("furnace", "kiln")
-    body = f'sector = "{name}"\ncategories = {list(cats)!r}\n'.replace("'", '"')
-    for c, k0 in zip(cats, (0.2, 0.3), strict=True):
-        body += f"""
-[{c}.K0]
-dist = "uniform"
-low = {k0 - 0.05}
-high = {k0 + 0.05}
-unit = "fraction of capacity (0-1)"
-source = "made up"
-
-[{c}.K_max]
-value = 0.9
-unit = "fraction of capacity (0-1)"
-source = "made up"
-
-[{c}.S]
-dist = "triangular"
-low = 5.0
-mode = 8.0
-high = 12.0
-unit = "years"
-source = "made up"
-
-[{c}.beta]
-value = 8.0
-unit = "dimensionless"
-source = "made up"
-
-[{c}.alpha]
-dist = "normal"
-mean = -4.0
-sd = 0.5
-unit = "dimensionless"
-source = "made up"
-
-[{c}.RF]
-dist = "lognormal"
-median = {rf}
-gsd = 1.3
-unit = "Mt CO2/yr"
-source = "made up"
-"""
-    for y, e in ((2022, 420.0), (2025, 400.0), (2035, 300.0)):
-        body += f'\n[emissions.{y}]\nvalue = {e}\nunit = "Mt CO2/yr"\nsource = "made up"\n'
-    return body + '\n[reference]\nsource = "made up"\ntotals = { 2035 = 3.0 }\nband = [0.003, 0.012]\n'
-
+from tests.sectors import tiny_sector
 
 FAST = dict(samples=128, permutations=40, n_var=512, delta_resamples=2, jobs=1)
 

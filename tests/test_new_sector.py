@@ -14,57 +14,11 @@ from mcpot.engine.run import RunConfig, run
 from mcpot.model.priors import available_sectors, load_priors, published
 from mcpot.model.reproduce import reproduce
 from mcpot.model.space import ParameterSpace
+from tests.sectors import EMISSIONS, category
 
 CATS = ("smelter_control", "potline_monitoring", "heat_recovery")
 
 
-def category(name: str, rf: float, k0: float) -> str:
-    return f"""
-[{name}.K0]
-dist = "uniform"
-low = {k0 - 0.05}
-high = {k0 + 0.05}
-unit = "fraction of capacity (0-1)"
-source = "made up for a test"
-
-[{name}.K_max]
-value = 0.9
-unit = "fraction of capacity (0-1)"
-source = "made up"
-
-[{name}.S]
-dist = "triangular"
-low = 5.0
-mode = 8.0
-high = 12.0
-unit = "years"
-source = "made up"
-
-[{name}.beta]
-value = 8.0
-unit = "dimensionless"
-source = "made up"
-
-[{name}.alpha]
-dist = "normal"
-mean = -4.0
-sd = 0.5
-unit = "dimensionless"
-source = "made up"
-
-[{name}.RF]
-dist = "lognormal"
-median = {rf}
-gsd = 1.3
-unit = "Mt CO2/yr"
-source = "made up"
-"""
-
-
-EMISSIONS = "".join(
-    f'\n[emissions.{y}]\nvalue = {e}\nunit = "Mt CO2/yr"\nsource = "made up"\n'
-    for y, e in ((2022, 420.0), (2025, 400.0), (2035, 300.0))
-)
 REFERENCE = """
 [reference]
 source = "a made-up report"

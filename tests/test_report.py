@@ -125,7 +125,7 @@ def test_report_tables_hold_results_claims_and_priors(run_dir, report) -> None:
     claims = pd.read_csv(run_dir / "claims.csv")
     band = claims.query("quantity == 'band'").iloc[0]
     assert f"{band.probability:.3f} ± {band.mc_se:.3f}" in text
-    assert "band within the report&#x27;s 3%-9%" in text
+    assert "band within the report&#39;s 3%-9%" in text
     summary = pd.read_csv(run_dir / "summary.csv")
     median_2035 = summary.query("output == 'cement.total.2035' and statistic == 'p50'")["value"].iloc[0]
     assert f"{median_2035:,.1f}" in text

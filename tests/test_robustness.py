@@ -9,7 +9,7 @@ import pytest
 from mcpot.cli import main
 from mcpot.errors import McpotError
 from mcpot.sensitivity.robustness import RobustnessConfig, _holds, run_robustness
-from tests.test_dependent import tiny_sector
+from tests.sectors import tiny_sector
 
 
 def st(**values):

@@ -1,4 +1,4 @@
-"""Run folders: creation, locking, manifests, atomic writes, checkpoints, and reading them back.
+"""Run folders: creation, locking, manifests, atomic writes, checkpoints (reading back: engine.readback).
 
 A run folder holds ``manifest.json`` (status ``running`` | ``complete`` | ``failed`` | ``interrupted``,
 with the reason in ``error``), the priors copied verbatim under ``priors/``, a ``checkpoint.npz`` while
@@ -30,6 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mcpot.engine.readback import (  # noqa: F401 (re-exported: runs.read_manifest, runs.CHECKPOINT, ...)
+    CHECKPOINT,
+    CHECKPOINT_KEYS,
+    MANIFEST,
+    STATUSES,
+    load_checkpoint,
+    load_histograms,
+    read_manifest,
+)
 from mcpot.engine.runlock import RunLock, RunLockedError, holder, is_held
 from mcpot.errors import DiskFullError, McpotError, Terminated
 from mcpot.model.priors import SectorPriors
@@ -47,11 +56,8 @@ DEPENDENCIES = (
     "dask",
     "distributed",
 )
-MANIFEST = "manifest.json"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
-CHECKPOINT = "checkpoint.npz"
-STATUSES = ("running", "complete", "failed", "interrupted")
 #: Prior files up to this size (bytes) are also copied into manifest.json; all are copied under priors/.
 MANIFEST_PRIOR_TEXT = 64 * 1024
 
@@ -230,37 +236,6 @@ def _prior_record(sector: str, sp: SectorPriors) -> dict:
     return record | {"text": None, "text_omitted": f"larger than {MANIFEST_PRIOR_TEXT} bytes: see the copy"}
 
 
-def read_manifest(run_dir: str | Path) -> dict:
-    """The manifest of a run folder, checked for the fields every manifest has.
-
-    Raises
-    ------
-    McpotError
-        No manifest, not JSON, or a manifest of the wrong shape (the message names the field).
-    """
-    path = Path(run_dir) / MANIFEST
-    if Path(run_dir).exists() and not Path(run_dir).is_dir():
-        raise McpotError(f"{run_dir}: not a run folder (a file)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise McpotError(f"{run_dir}: not a run folder (no {MANIFEST})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise McpotError(f"{path}: -: unreadable manifest ({exc})") from None
-    except OSError as exc:
-        raise McpotError(f"{path}: -: cannot read the manifest ({exc.strerror})") from None
-    if not isinstance(manifest, dict):
-        raise McpotError(f"{path}: -: must be a JSON object, got {type(manifest).__name__}")
-    for key, kind in (("kind", str), ("status", str), ("config", dict), ("sessions", list)):
-        if not isinstance(manifest.get(key), kind):
-            raise McpotError(f"{path}: {key}: missing or not a {kind.__name__} (not a manifest mcpot wrote?)")
-    if manifest["status"] not in STATUSES:
-        raise McpotError(f"{path}: status: {manifest['status']!r} is none of {', '.join(STATUSES)}")
-    if not manifest["sessions"] or not all(isinstance(s, dict) for s in manifest["sessions"]):
-        raise McpotError(f"{path}: sessions: must be a non-empty list of objects")
-    return manifest
-
-
 def finish(run_dir: Path, manifest: dict, status: str, elapsed: float, **extra) -> dict:
     """Mark the run ``complete``, ``failed`` or ``interrupted``: the manifest is written last."""
     manifest = {**manifest, **extra, "status": status, "finished": utc_now()}
@@ -280,45 +255,8 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     atomic_write(path, write)
 
 
-def load_histograms(run_dir: str | Path) -> dict[str, np.ndarray]:
-    """``output`` names ``[M]``, ``counts [M, bins + 2]`` (underflow first, overflow last), bin ``low``
-    and ``width`` ``[M]``: counts column ``k`` (1..bins) covers ``low + (k - 1) * width`` onwards."""
-    with np.load(Path(run_dir) / "histograms.npz") as data:
-        return {k: data[k] for k in data.files}
-
-
 def save_checkpoint(run_dir: Path, arrays: dict[str, np.ndarray]) -> None:
     save_arrays(run_dir / CHECKPOINT, arrays)
-
-
-CHECKPOINT_KEYS = ("n", "mean", "m2", "hist", "claims", "extra", "next_block", "grid_low", "grid_width")
-
-
-def load_checkpoint(run_dir: Path) -> dict[str, np.ndarray] | None:
-    """The arrays of ``checkpoint.npz``, or None if there is none (the run resumes from the start).
-
-    Raises
-    ------
-    McpotError
-        The checkpoint is damaged (truncated, not an npz, arrays missing): it names the file and how to
-        start over. (Checkpoints are written atomically, so only outside damage does this.)
-    """
-    path = run_dir / CHECKPOINT
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        missing = [k for k in CHECKPOINT_KEYS if k not in arrays]
-        if missing:
-            raise ValueError(f"no {', '.join(missing)}")
-    except Exception as exc:  # BadZipFile, "pickled data", truncated members, missing arrays, ...
-        raise McpotError(
-            f"{path}: damaged checkpoint ({type(exc).__name__}: {exc}); no good state is left to resume "
-            "from: start the run over with another --out (or delete the checkpoint to redo this run "
-            "from its first sample)"
-        ) from None
-    return arrays
 
 
 def stop_reason(exc: BaseException) -> tuple[str, str]:

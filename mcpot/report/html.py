@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -32,68 +31,50 @@ from mcpot.report.analyses import _sensitivity, _stress
 from mcpot.report.parts import (
     REPORT_NAME,
     TOTAL_YEARS,
-    _esc,
     _figure,
     _fmt,
     _histograms,
     _pct,
     _priors,
-    _Raw,
     _read_csv,
     _readings,
-    _table,
+    _text,
+    render,
+    styled,
 )
-from mcpot.report.provenance import _manifest_section, _priors_section
-from mcpot.report.robustness import robustness_section
+from mcpot.report.provenance import _manifest_context, _priors_context
+from mcpot.report.robustness import robustness_context
 
 
-def _header(run_dir: Path, manifest: dict) -> str:
+def _header(run_dir: Path, manifest: dict) -> dict:
     cfg = manifest.get("config", {})
     n = manifest.get("samples_done", cfg.get("samples"))
-    status = manifest.get("status", "unknown")
-    facts = [
-        f"Run folder <code>{_esc(run_dir.resolve())}</code>",
-        _esc(manifest.get("kind", "run")),
-        f"N = {_esc(f'{n:,}' if isinstance(n, int) else n)}"
-        + (f" ({_esc(cfg['design'])})" if cfg.get("design") else ""),
-        f"seed {_esc(cfg.get('seed'))}",
-        f"reading <b>{_esc(' + '.join(_readings(manifest)))}</b>",
-        f"finished {_esc(manifest.get('finished', '-'))}",
-    ]
-    warn = (
-        f'<p class="warn">This run is <b>{_esc(status)}</b>, not complete: figures and tables may be '
-        "missing or partial.</p>"
-        if status != "complete"
-        else ""
-    )
-    return f"<h1>mcpot run report</h1><p class='lead'>{' &middot; '.join(facts)}</p>{warn}"
+    return {
+        "folder": str(run_dir.resolve()),
+        "kind": manifest.get("kind", "run"),
+        "samples": f"{n:,}" if isinstance(n, int) else _text(n),
+        "design": cfg.get("design") or "",
+        "seed": _text(cfg.get("seed")),
+        "reading": " + ".join(_readings(manifest)),
+        "finished": _text(manifest.get("finished", "-")),
+        "status": _text(manifest.get("status", "unknown")),
+    }
 
 
-def _reading_section(manifest: dict) -> str:
+def _reading_items(manifest: dict) -> list[tuple[str, str]]:
+    """(name, description) of each reading the run used."""
     items = []
     for name in _readings(manifest):
         try:
             description = get_reading(name).description
         except ValueError:
             description = "(not a reading this version of mcpot knows)"
-        items.append(f"<li><b>{_esc(name)}</b>: {_esc(description)}</li>")
-    return (
-        '<h2 id="reading">Model and reading</h2>'
-        "<p>For each sector and technology category <i>i</i>, adoption follows "
-        "<code>K_i(t) = K_max + (K0 - K_max) exp(-(t - 2022)&sup2; / (2 S&sup2;))</code>, the reduction "
-        "potential is <code>ER_i(t) = sigmoid(alpha + beta K_i(t)) RF_i</code> (Mt CO2/yr), the sector "
-        "total is <code>ER = &Sigma;_i ER_i</code>, and the contribution band is "
-        "<code>[ER(2025)/E(2025), ER(2035)/E(2035)]</code> with <i>E</i> the sector's emissions.</p>"
-        f"<p>Reading(s) of equation (2) used in this run (every number and figure below comes from "
-        f"them):</p><ul>{''.join(items)}</ul>"
-        '<p class="note">Monte Carlo error: each statistic carries its own standard error (MC se) from '
-        "the finite number of samples. It measures how precisely this run estimates the statistic, not "
-        "the uncertainty of the quantity itself (that is the interval). Two runs with different seeds "
-        "typically differ by about 1-2 MC se.</p>"
-    )
+        items.append((name, description))
+    return items
 
 
-def _key_results(summary: pd.DataFrame, pub: dict[str, Published]) -> str:
+def _key_results(summary: pd.DataFrame, pub: dict[str, Published]) -> list[tuple]:
+    """Rows of the key-results table: sector, quantity, unit, report, median, 90% interval, MC se."""
     wide = summary.pivot_table(index="output", columns="statistic", values="value", aggfunc="first")
     se = summary[summary["statistic"] == "p50"].set_index("output")["mc_se"]
     rows = []
@@ -115,12 +96,7 @@ def _key_results(summary: pd.DataFrame, pub: dict[str, Published]) -> str:
             rows.append(
                 (sector, label, unit, fmt(report), fmt(w["p50"]), interval, fmt(se.get(output, np.nan), 2))
             )
-    headers = ["sector", "quantity", "unit", "report", "median", "90% interval", "MC se of median"]
-    return (
-        '<h2 id="results">Key results</h2>'
-        "<p>Median and 90% interval (5th-95th percentile) of the model under the priors, next to the "
-        "report's published figures.</p>" + _table(headers, rows, numeric=(3, 4, 5, 6))
-    )
+    return rows
 
 
 def _claim_text(row) -> str:
@@ -135,7 +111,8 @@ def _claim_text(row) -> str:
     return str(row.claim)
 
 
-def _claims(claims: pd.DataFrame) -> str:
+def _claims(claims: pd.DataFrame) -> list[tuple]:
+    """Rows of the claims table: sector, claim (the band's in bold), probability ± se, model median."""
     rows = []
     for row in claims.itertuples():
         pct = row.quantity in ("share", "band_low", "band_high")
@@ -146,19 +123,16 @@ def _claims(claims: pd.DataFrame) -> str:
             else f"{fmt(row.model_p50)} [{fmt(row.model_p5)}, {fmt(row.model_p95)}]"
         )
         prob = f"{row.probability:.3f} ± {row.mc_se:.3f}"
-        text = _Raw(f"<b>{_esc(_claim_text(row))}</b>") if row.quantity == "band" else _claim_text(row)
+        text = styled(_claim_text(row), "bold") if row.quantity == "band" else _claim_text(row)
         rows.append((row.sector, text, prob, interval))
-    return (
-        '<h2 id="claims">Claims: how probable are the published figures?</h2>'
-        "<p>Probability under the priors that the model lands on each published figure (± its Monte "
-        "Carlo standard error), with the model's median [90% interval]. Totals in Mt CO2/yr, shares and "
-        "band ends in %. Tolerances are relative to the published figure (41% ± 10% means 36.9%-45.1%).</p>"
-        + _table(["sector", "claim", "probability ± MC se", "model median [90%]"], rows, (2, 3))
-    )
+    return rows
 
 
-def _sector_figures(summary: pd.DataFrame, histograms, reading: str, pub: dict[str, Published]) -> str:
-    parts = ['<h2 id="figures">Figures</h2>']
+def _sector_figures(
+    summary: pd.DataFrame, histograms, reading: str, pub: dict[str, Published]
+) -> list[tuple[str, dict]]:
+    """(sector, figure) per sector: fan chart, band-end distributions, 2035 shares."""
+    figures = []
     for sector in dict.fromkeys(summary["sector"]):
 
         def draw(fig: Figure, sector: str = sector) -> None:
@@ -180,11 +154,12 @@ def _sector_figures(summary: pd.DataFrame, histograms, reading: str, pub: dict[s
             "distributions of the band ends (% of sector emissions); 2035 category shares. "
             "Red diamonds and dashed lines: the report's figures."
         )
-        parts.append(f"<h3>{_esc(sector)}</h3>" + _figure(draw, (15.0, 4.6), f"{sector} figures", caption))
-    return "".join(parts)
+        figures.append((sector, _figure(draw, (15.0, 4.6), f"{sector} figures", caption)))
+    return figures
 
 
-def _denominators(priors: dict[str, SectorPriors]) -> str:
+def _denominators(priors: dict[str, SectorPriors]) -> list[tuple]:
+    """Rows: sector, year, emissions the report implies, the emission prior, inside/outside it."""
     pub = published(priors)
     rows = []
     for sector, sp in priors.items():
@@ -195,39 +170,19 @@ def _denominators(priors: dict[str, SectorPriors]) -> str:
             if prior is None:
                 continue
             lo, med, hi = (prior.quantile(q) for q in (0.05, 0.5, 0.95))
-            flag = _Raw('<span class="flag">outside</span>') if not lo <= implied <= hi else "inside"
+            flag = styled("outside", "flag") if not lo <= implied <= hi else "inside"
             rows.append(
                 (sector, year, _fmt(implied, 0), f"{_fmt(med, 0)} [{_fmt(lo, 0)}, {_fmt(hi, 0)}]", flag)
             )
-    if not rows:
-        return ""
-    return (
-        '<h3 id="denominators">Sector emissions the report implies</h3>'
-        "<p>The band divides the total by sector emissions, which the report does not print. Dividing a "
-        "published total by its band end gives the denominator the report implies; it is compared with the "
-        "emission prior's median [90% interval] (Mt CO2/yr).</p>"
-        + _table(
-            ["sector", "year", "implied by report", "emission prior", "implied vs prior"], rows, (1, 2, 3)
-        )
-    )
+    return rows
 
 
-def _diagnostics(diagnostics: pd.DataFrame) -> str:
-    rows = [(r.sector, r.category, f"{r.p_kmax_below_k0:.4f}") for r in diagnostics.itertuples()]
-    return (
-        '<h3 id="diagnostics">Saturation rule</h3>'
-        "<p>Share of draws with K_max &lt; K0, where adoption is held at K0 (K_max_eff = max(K_max, K0)).</p>"
-        + _table(["sector", "category", "P(K_max < K0)"], rows, (2,))
-    )
+def _diagnostics(diagnostics: pd.DataFrame) -> list[tuple]:
+    return [(r.sector, r.category, f"{r.p_kmax_below_k0:.4f}") for r in diagnostics.itertuples()]
 
 
 # ------------------------------------------------------------------------------------ sensitivity
-# The page around the sections: report/templates/report.html.j2 (layout, style sheet, navigation).
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("mcpot.report", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
-    keep_trailing_newline=True,
-)
+# The page: report/templates/report.html.j2 (layout, style sheet, navigation) and one template per part.
 NAV = (
     ("reading", "Model and reading"),
     ("results", "Key results"),
@@ -267,7 +222,13 @@ def render_report(run_dir: str | Path) -> str:
     diagnostics = _read_csv(run_dir, "diagnostics.csv")
     sectors = cfg.get("sectors") or list(manifest.get("priors", {}))
     priors, problem = _priors(run_dir, sectors)
-    sensitivity = _sensitivity(run_dir) + _stress(run_dir) + robustness_section(run_dir)
+    analyses = {
+        "sensitivity": _sensitivity(run_dir),
+        "stress": _stress(run_dir),
+        "robustness": robustness_context(run_dir),
+    }
+    has_robustness = bool(analyses["robustness"]["robustness"] or analyses["robustness"]["dependence"])
+    has_analyses = bool(analyses["sensitivity"] or analyses["stress"] or has_robustness)
     nav = [
         (anchor, text)
         for anchor, text in NAV
@@ -275,27 +236,30 @@ def render_report(run_dir: str | Path) -> str:
             "results": summary is not None,
             "claims": claims is not None,
             "figures": summary is not None,
-            "sensitivity": bool(sensitivity),
+            "sensitivity": has_analyses,
         }.get(anchor, True)
     ]
-    body = [_header(run_dir, manifest), _reading_section(manifest)]
+    pub = published(priors)
+    results = None
     if summary is not None:
-        body.append(_key_results(summary, published(priors)))
-    if claims is not None:
-        body.append(_claims(claims))
-    if summary is not None:
-        body.append(_sector_figures(summary, _histograms(run_dir), reading, published(priors)))
-        body.append(_denominators(priors))
-        if diagnostics is not None:
-            body.append(_diagnostics(diagnostics))
-    body.append(sensitivity)
-    body.append(_priors_section(priors, manifest, problem))
-    body.append(_manifest_section(manifest))
-    title = f"mcpot report: {run_dir.resolve().name}"
-    return _TEMPLATES.get_template("report.html.j2").render(
-        title=title,
+        results = {
+            "key": _key_results(summary, pub),
+            "figures": _sector_figures(summary, _histograms(run_dir), reading, pub),
+            "denominators": _denominators(priors),
+            "diagnostics": None if diagnostics is None else _diagnostics(diagnostics),
+        }
+    return render(
+        "report.html.j2",
+        title=f"mcpot report: {run_dir.resolve().name}",
         nav=nav,
-        sections=[b for b in body if b],
+        header=_header(run_dir, manifest),
+        readings=_reading_items(manifest),
+        results=results,
+        claims=None if claims is None else _claims(claims),
+        has_robustness=has_robustness,
+        **analyses,
+        priors=_priors_context(priors, manifest, problem),
+        manifest=_manifest_context(manifest),
         written=runs.utc_now(),
     )
 

@@ -1,13 +1,13 @@
-"""Pieces of the HTML report: escaping, tables, embedded figures, number formats, run-folder reading."""
+"""Pieces of the HTML report: the template environment, figure data, number formats, run-folder reading."""
 
 from __future__ import annotations
 
 import base64
-import html
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import jinja2
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
@@ -26,45 +26,51 @@ _DPI = 100
 _FONT_SIZE = 11
 
 
-# ---------------------------------------------------------------------------------- HTML helpers
-def _esc(value: object) -> str:
-    """Return ``value`` as escaped HTML text (missing values as an empty string)."""
+# -------------------------------------------------------------------------------------- templates
+def _text(value: object) -> str:
+    """``value`` as text for a template (missing values as an empty string); the template escapes it."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return html.escape(str(value))
+    return str(value)
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()) -> str:
-    """Return an HTML table; cells are escaped unless given as :class:`_Raw`."""
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            cls = ' class="num"' if i in numeric else ""
-            text = cell.html if isinstance(cell, _Raw) else _esc(cell)
-            cells.append(f"<td{cls}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("mcpot.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+"""The report's templates (``templates/*.html.j2``), autoescaped: every value they print is escaped."""
+TEMPLATES.filters["text"] = _text
 
 
-class _Raw:
-    """HTML that :func:`_table` inserts as is (already escaped)."""
-
-    def __init__(self, text: str) -> None:
-        self.html = text
+def render(name: str, **context: object) -> str:
+    """Render ``templates/<name>`` with ``context``."""
+    return TEMPLATES.get_template(name).render(**context)
 
 
-def _figure(draw: Callable[[Figure], None], size: tuple[float, float], alt: str, caption: str = "") -> str:
-    """Draw on a new bare figure and return it as an embedded base64 PNG ``<figure>``."""
+def styled(text: object, style: str) -> dict[str, str]:
+    """A table cell the ``table`` macro of ``macros.html.j2`` wraps: ``code``, ``bold``, ``flag``,
+    ``src`` or ``mono`` (the text itself is escaped)."""
+    return {"text": _text(text), "style": style}
+
+
+def _figure(
+    draw: Callable[[Figure], None], size: tuple[float, float], alt: str, caption: str = ""
+) -> dict[str, str]:
+    """Draw on a new bare figure; return the ``figure`` macro's data (base64 PNG data URI, alt, caption)."""
     with rc_context({"font.size": _FONT_SIZE}):
         fig = Figure(figsize=size, layout="constrained")
         draw(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=_DPI)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    cap = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{_esc(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
+    return {"src": _png_uri(buf.getvalue()), "alt": alt, "caption": caption}
+
+
+def _png_uri(data: bytes) -> str:
+    """PNG bytes as a ``data:`` URI."""
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _on_axes(plot: Callable[..., Axes], *args, **kwargs) -> Callable[[Figure], None]:

@@ -1,11 +1,14 @@
-"""Report sections on where the numbers come from: the priors with units and sources, the manifest."""
+"""Report parts on where the numbers come from: the priors with units and sources, the manifest.
+
+Plain data for ``templates/provenance.html.j2``.
+"""
 
 from __future__ import annotations
 
 import tomllib
 
 from mcpot.model.priors import Prior, SectorPriors
-from mcpot.report.parts import _esc, _Raw, _table
+from mcpot.report.parts import styled
 
 
 def _describe(prior: Prior) -> str:
@@ -34,44 +37,36 @@ def _prior_rows(sp: SectorPriors) -> list[tuple]:
             interval = f"[{prior.quantile(0.05):.4g}, {prior.quantile(0.95):.4g}]"
         rows.append(
             (
-                _Raw(f"<code>{_esc(short)}</code>"),
+                styled(short, "code"),
                 _describe(prior),
                 med,
                 interval,
                 prior.unit,
-                _Raw(f'<span class="src">{_esc(prior.source)}</span>'),
+                styled(prior.source, "src"),
             )
         )
     return rows
 
 
-def _priors_section(priors: dict[str, SectorPriors], manifest: dict, problem: str) -> str:
-    parts = ['<h2 id="priors">Priors</h2>']
-    if problem:
-        parts.append(f'<p class="warn">The priors in the run folder could not be read: {_esc(problem)}</p>')
+def _priors_context(priors: dict[str, SectorPriors], manifest: dict, problem: str) -> dict:
+    """The priors part: the reading problem (if any) and per sector its description, file hash, prior
+    rows, excluded categories and rank correlations."""
+    sectors = []
     for sector, sp in priors.items():
-        sha = manifest.get("priors", {}).get(sector, {}).get("sha256", sp.sha256)
-        description = tomllib.loads(sp.text).get("description", "")
-        parts.append(
-            f"<h3>{_esc(sector)}</h3><p>{_esc(description)}</p><p class='note'>File "
-            f"<code>priors/{_esc(sector)}.toml</code> in the run folder, SHA-256 "
-            f"<span class='mono'>{_esc(sha)}</span>.</p>"
+        sectors.append(
+            {
+                "name": sector,
+                "description": tomllib.loads(sp.text).get("description", ""),
+                "sha256": manifest.get("priors", {}).get(sector, {}).get("sha256", sp.sha256),
+                "rows": _prior_rows(sp),
+                "excluded": [(cat, table.get("source", "")) for cat, table in _excluded(sp).items()],
+                "correlations": [
+                    (a.removeprefix(f"{sector}."), b.removeprefix(f"{sector}."), f"{rho:g}")
+                    for a, b, rho in sp.correlations
+                ],
+            }
         )
-        parts.append(
-            _table(
-                ["parameter", "prior", "median", "90% interval", "unit", "source"], _prior_rows(sp), (2, 3)
-            )
-        )
-        excluded = [(cat, table.get("source", "")) for cat, table in _excluded(sp).items()]
-        if excluded:
-            parts.append(_table(["category not included", "source"], excluded))
-        if sp.correlations:
-            rows = [
-                (a.removeprefix(f"{sector}."), b.removeprefix(f"{sector}."), f"{rho:g}")
-                for a, b, rho in sp.correlations
-            ]
-            parts.append(_table(["input", "input", "rank correlation"], rows, (2,)))
-    return "".join(parts)
+    return {"problem": problem, "sectors": sectors}
 
 
 def _excluded(sp: SectorPriors) -> dict[str, dict]:
@@ -80,7 +75,8 @@ def _excluded(sp: SectorPriors) -> dict[str, dict]:
     return {k: v for k, v in doc.items() if isinstance(v, dict) and v.get("included", True) is False}
 
 
-def _manifest_section(manifest: dict) -> str:
+def _manifest_context(manifest: dict) -> dict:
+    """The manifest part: settings, sessions, prior files and versions as table rows."""
     cfg = manifest.get("config", {})
     rows = [("kind", manifest.get("kind")), ("status", manifest.get("status"))]
     rows += [(k, v if not isinstance(v, list | tuple) else ", ".join(map(str, v))) for k, v in cfg.items()]
@@ -90,24 +86,16 @@ def _manifest_section(manifest: dict) -> str:
         ("finished", manifest.get("finished")),
         ("elapsed (s)", manifest.get("elapsed_s")),
         ("git commit", manifest.get("git_commit")),
-        ("command", _Raw(f"<code>{_esc(' '.join(map(str, manifest.get('command', []))))}</code>")),
+        ("command", styled(" ".join(map(str, manifest.get("command", []))), "code")),
     ]
-    sessions = [
-        (i + 1, s.get("started"), s.get("finished"), s.get("elapsed_s"), s.get("resumed_from_block"))
-        for i, s in enumerate(manifest.get("sessions", []))
-    ]
-    priors = [
-        (s, _Raw(f"<span class='mono'>{_esc(p.get('sha256'))}</span>"), p.get("path"))
-        for s, p in manifest.get("priors", {}).items()
-    ]
-    versions = sorted(manifest.get("versions", {}).items(), key=lambda kv: kv[0].lower())
-    return (
-        '<h2 id="manifest">Manifest</h2>'
-        + _table(["setting", "value"], [r for r in rows if r[1] is not None])
-        + "<h3>Sessions</h3>"
-        + _table(["session", "started", "finished", "elapsed (s)", "resumed from block"], sessions, (3,))
-        + "<h3>Prior files (SHA-256)</h3>"
-        + _table(["sector", "SHA-256", "read from"], priors)
-        + "<h3>Versions</h3>"
-        + _table(["package", "version"], versions)
-    )
+    return {
+        "settings": [r for r in rows if r[1] is not None],
+        "sessions": [
+            (i + 1, s.get("started"), s.get("finished"), s.get("elapsed_s"), s.get("resumed_from_block"))
+            for i, s in enumerate(manifest.get("sessions", []))
+        ],
+        "priors": [
+            (s, styled(p.get("sha256"), "mono"), p.get("path")) for s, p in manifest.get("priors", {}).items()
+        ],
+        "versions": sorted(manifest.get("versions", {}).items(), key=lambda kv: kv[0].lower()),
+    }

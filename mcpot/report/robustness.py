@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
-_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("mcpot.report", "templates"), autoescape=True)
+from mcpot.report.parts import render
 
 
 def _csv(run_dir: Path, name: str) -> pd.DataFrame | None:
@@ -58,4 +57,4 @@ def robustness_section(run_dir: str | Path) -> str:
     ctx = robustness_context(run_dir)
     if not ctx["robustness"] and not ctx["dependence"]:
         return ""
-    return _TEMPLATES.get_template("robustness.html.j2").render(**ctx)
+    return render("robustness.html.j2", rb=ctx)

@@ -142,6 +142,15 @@ def _as_arrays(X, y, names, threshold) -> tuple[np.ndarray, np.ndarray, tuple[st
     return Xa, ya, tuple(names)
 
 
+def _moved(best: tuple, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Apply a chosen peel or paste ``(key, j, side, bound, inside)``: the rows inside the new box and
+    copies of its bounds with input ``j``'s ``side`` moved to ``bound``."""
+    _, j, side, bound, inside = best
+    lower, upper = lower.copy(), upper.copy()
+    (lower if side == "lower" else upper)[j] = bound
+    return inside, lower, upper
+
+
 def _box(names, X, y, inside, lower, upper) -> Box:
     """A PRIM box from the bounds and membership; sides at the data's range count as unrestricted."""
     lo = np.where(lower > X.min(axis=0), lower, -np.inf)
@@ -258,9 +267,7 @@ def prim(
                 best = ((score, n_new), j, side, bound, keep)
         if best is None:
             break
-        _, j, side, bound, inside = best
-        lower, upper = lower.copy(), upper.copy()
-        (lower if side == "lower" else upper)[j] = bound
+        inside, lower, upper = _moved(best, lower, upper)
         boxes.append(_box(names, X, y, inside, lower, upper))
         phases.append("peel")
     while True:
@@ -271,9 +278,7 @@ def prim(
                 best = (key, j, side, bound, keep)
         if best is None:
             break
-        _, j, side, bound, inside = best
-        lower, upper = lower.copy(), upper.copy()
-        (lower if side == "lower" else upper)[j] = bound
+        inside, lower, upper = _moved(best, lower, upper)
         boxes.append(_box(names, X, y, inside, lower, upper))
         phases.append("paste")
     return PrimResult(_trajectory(boxes, phases), tuple(boxes))

@@ -229,19 +229,34 @@ def analyze(
     params = _labels(names, d, "x", "parameter names")
     U = saltelli_design(d, n, second_order=second_order, seed=seed, groups=groups)
     X = _inputs(ppf, U)
-    Y = _run(f, X, evaluate, len(outs))
+    _, result = _indices_of_design(
+        f, X, evaluate, d, n, outs, params,
+        second_order=second_order, num_resamples=num_resamples, conf_level=conf_level, seed=seed,
+        n_jobs=n_jobs, groups=groups, backend=backend,
+    )  # fmt: skip
+    return result
+
+
+def _indices_of_design(
+    f: Model,
+    X: np.ndarray,
+    evaluate: Evaluator | None,
+    d: int,
+    n: int,
+    outs: list[str],
+    params: list[str],
+    Y_head: np.ndarray | None = None,
+    **options,
+) -> tuple[np.ndarray, SobolIndices]:
+    """Run the model on a Saltelli design's inputs ``X``, check the outputs, estimate the indices.
+
+    ``Y_head`` holds the outputs of the first rows of ``X`` when they are already known (a design
+    that extends a smaller one); only the other rows are run. ``options`` go to :func:`sobol_indices`.
+    Returns the outputs ``Y`` of every row and the indices.
+    """
+    if Y_head is None:
+        Y = _run(f, X, evaluate, len(outs))
+    else:
+        Y = np.vstack([Y_head, _run(f, X[Y_head.shape[0] :], evaluate, len(outs))])
     _check_finite(Y, outs, X, params)
-    return sobol_indices(
-        Y,
-        d=d,
-        n=n,
-        second_order=second_order,
-        num_resamples=num_resamples,
-        conf_level=conf_level,
-        seed=seed,
-        n_jobs=n_jobs,
-        groups=groups,
-        names=params,
-        outputs=outs,
-        backend=backend,
-    )
+    return Y, sobol_indices(Y, d=d, n=n, names=params, outputs=outs, **options)

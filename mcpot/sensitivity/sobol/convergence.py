@@ -16,7 +16,7 @@ import pandas as pd
 
 from mcpot.errors import McpotError
 from mcpot.sensitivity.checks import Evaluator, Model, Ppf, _check_finite, _check_power_of_two, _labels
-from mcpot.sensitivity.sobol.analysis import _inputs, _run, sobol_indices
+from mcpot.sensitivity.sobol.analysis import _indices_of_design, _inputs, _run
 from mcpot.sensitivity.sobol.design import (
     _check_replicates,
     _per_replicate,
@@ -144,25 +144,12 @@ def converge(
     while True:
         U = saltelli_design(d, n, second_order=second_order, seed=seed, groups=groups)
         X = _inputs(ppf, U)
-        if X_old is not None and np.array_equal(X[: X_old.shape[0]], X_old):
-            Y = np.vstack([Y_old, _run(f, X[X_old.shape[0] :], evaluate, len(outs))])
-        else:
-            Y = _run(f, X, evaluate, len(outs))
-        _check_finite(Y, outs, X, params)
-        res = sobol_indices(
-            Y,
-            d=d,
-            n=n,
-            second_order=second_order,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-            n_jobs=n_jobs,
-            groups=groups,
-            names=params,
-            outputs=outs,
-            backend=backend,
-        )
+        known = X_old is not None and np.array_equal(X[: X_old.shape[0]], X_old)
+        Y, res = _indices_of_design(
+            f, X, evaluate, d, n, outs, params, Y_old if known else None,
+            second_order=second_order, num_resamples=num_resamples, conf_level=conf_level, seed=seed,
+            n_jobs=n_jobs, groups=groups, backend=backend,
+        )  # fmt: skip
         frame = res.to_frame()
         frame.insert(0, "evaluations", Y.shape[0])
         frame.insert(0, "n", n)
