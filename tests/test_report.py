@@ -135,6 +135,11 @@ def test_report_tables_hold_results_claims_and_priors(run_dir, report) -> None:
     assert "0.8-1.0, mode ~0.9 [E] (docs/evidence.md#adoption-ceiling); width assumed" in text
     assert "byproduct_reuse" in text and "category not included" in text
     assert "Sector emissions the report implies" in text
+    # diagnostics: both shares per category, as diagnostics.csv has them
+    diagnostics = pd.read_csv(run_dir / "diagnostics.csv")
+    assert "P(midpoint outside [0, 1])" in text
+    for r in diagnostics.itertuples():
+        assert f"<td>{r.category}</td>" in text and f"{r.p_midpoint_outside_01:.4f}" in text
 
 
 def _sensitivity_tables() -> dict[str, pd.DataFrame]:

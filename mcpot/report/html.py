@@ -178,7 +178,13 @@ def _denominators(priors: dict[str, SectorPriors]) -> list[tuple]:
 
 
 def _diagnostics(diagnostics: pd.DataFrame) -> list[tuple]:
-    return [(r.sector, r.category, f"{r.p_kmax_below_k0:.4f}") for r in diagnostics.itertuples()]
+    """Per category: P(K_max < K0) and, in run folders that record it, P(midpoint outside [0, 1])."""
+    midpoint = "p_midpoint_outside_01" in diagnostics
+    return [
+        (r.sector, r.category, f"{r.p_kmax_below_k0:.4f}")
+        + ((f"{r.p_midpoint_outside_01:.4f}",) if midpoint else ())
+        for r in diagnostics.itertuples()
+    ]
 
 
 # ------------------------------------------------------------------------------------ sensitivity
