@@ -13,3 +13,9 @@ def priors_copy(tmp_path) -> Path:
     dest = tmp_path / "priors"
     shutil.copytree(PRIORS, dest)
     return dest
+
+
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path, monkeypatch):
+    """Run every test from its own temporary folder, so runs never land in the repo's runs/."""
+    monkeypatch.chdir(tmp_path)
