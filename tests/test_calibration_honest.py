@@ -8,6 +8,7 @@ observed S_OBS. The exact posterior is N(S_OBS / (1 + SD_S^2), SD_S^2 / (1 + SD_
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -98,6 +99,18 @@ def test_stop_reasons_are_labelled_by_what_happened():
     assert budget.n_simulations == 9000  # the whole budget is used, none is left idle
     assert budget.epsilon < floor.epsilon  # no floor: it gets further
     assert budget.target_epsilon == 1e-6 and "exhausted" in budget.stop_reason
+
+
+def test_generation_callback_sees_every_history_row_and_changes_nothing():
+    run = dict(
+        seed=4, n_particles=400, distance=abc.RelativeEuclidean(scale=[1.0, 1.0]), max_simulations=9000
+    )
+    rows = []
+    watched = abc.smc_mcmc(_deterministic, _uniform(3), S_DET, on_generation=rows.append, **run)
+    plain = abc.smc_mcmc(_deterministic, _uniform(3), S_DET, **run)
+    assert pd.DataFrame(rows).equals(watched.history)
+    assert sum(r["n_simulations"] for r in rows) == watched.n_simulations == 9000  # what the bar counts
+    np.testing.assert_array_equal(watched.X, plain.X)
 
 
 def test_free_inputs_keep_their_prior_and_are_refreshed_as_a_block():

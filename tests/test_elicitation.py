@@ -150,3 +150,12 @@ def test_fit_entry_names_missing_fields():
         fit_entry({"elicit": "normal"}, "x")
     with pytest.raises(ElicitationError, match=r"^x\.quantiles: probability 2 is outside"):
         fit_entry({"elicit": "normal", "quantiles": [[2, 1.0], [0.9, 2.0]]}, "x")
+
+
+def test_fast_cdf_of_a_family_equals_the_frozen_distributions():
+    from mcpot.model.elicitation import FAMILIES
+
+    beta = FAMILIES["beta"]
+    q = {"a": 2.7, "b": 4.1, "low": 0.1, "high": 0.9}
+    x = np.linspace(0.05, 0.95, 19)  # inside, on and outside the support
+    np.testing.assert_array_equal(beta.cdf_at(q, x), beta.freeze(q).cdf(x))

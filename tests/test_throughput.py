@@ -30,7 +30,7 @@ def test_counts_by_hand_with_under_and_overflow():
     assert_array_equal(counts[1], [1, 2, 0, 1, 1, 1])
 
 
-def test_counts_independent_of_column_groups(monkeypatch):
+def test_counts_equal_a_bincount_per_column():
     rng = np.random.default_rng(4)
     Y = rng.normal(size=(1000, 37)) * rng.uniform(1, 5, 37)
     grid = Grid.from_pilot(Y[:200], bins=64)
@@ -44,8 +44,7 @@ def test_counts_independent_of_column_groups(monkeypatch):
         ]
     )
     assert_array_equal(whole, reference)
-    monkeypatch.setattr(summary, "COUNT_VALUES", 3000)  # 3 columns per group
-    assert_array_equal(grid.counts(Y, bins=64), whole)
+    assert_array_equal(grid.counts(np.asfortranarray(Y), bins=64), whole)  # any memory layout
     assert whole.sum() == 1000 * 37
 
 
@@ -141,3 +140,31 @@ def test_percentile_errors_include_the_histogram_resolution():
         se[0] ** 2 - summary.resolution_error(st.hist, grid, np.array(summary.PERCENTILES) / 100)[0] ** 2
     )
     assert np.max(np.abs(q[0] - exact) / mc_only) > 3  # without it the low percentiles claim false precision
+
+
+def test_block_moments_equal_numpys_and_bins_catch_nan_and_inf():
+    from mcpot.engine.reduce import bin_counts, block_moments
+
+    Y = np.random.default_rng(8).gamma(2.0, 3.0, size=(5000, 9))
+    mean, m2 = np.empty(9), np.empty(9)
+    block_moments(Y, mean, m2)
+    assert_array_equal(mean, Y.mean(axis=0))
+    np.testing.assert_allclose(m2, ((Y - Y.mean(axis=0)) ** 2).sum(axis=0), rtol=1e-13)
+    out = np.zeros((1, 4), np.int32)
+    bin_counts(
+        np.array([[np.nan], [-np.inf], [np.inf], [0.5], [1.99], [2.0]]), np.zeros(1), np.ones(1), 2, out
+    )
+    assert_array_equal(out[0], [2, 1, 1, 2])  # NaN and -inf under; 0.5 bin 1; 1.99 bin 2; inf and 2 over
+
+
+def test_beta_inverse_set_up_from_the_plain_density_is_exact_to_1e_12():
+    from mcpot.model.distributions import _BetaDensity
+
+    for a, b, loc, scale in [(3.0, 3.0, 0.4, 0.4), (9.49, 5.12, 0.0, 1.0), (1.5, 2.5, 1.0, 2.0)]:
+        dist = stats.beta(a, b, loc=loc, scale=scale)
+        x = loc + scale * np.array([1e-6, 0.1, 0.5, 0.9, 1 - 1e-6])
+        density = _BetaDensity.of(dist)
+        np.testing.assert_allclose([density.pdf(v) for v in x], dist.pdf(x), rtol=1e-12)
+        assert density.pdf(loc - 1.0) == 0.0
+        u = np.r_[1e-12, 1e-9, np.random.default_rng(0).random(20_000), 1 - 1e-9]
+        assert np.max(np.abs(dist.cdf(ppf(dist, u)) - u)) < 1e-12

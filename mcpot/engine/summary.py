@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mcpot.engine.reduce import bin_counts, block_moments
+
 PERCENTILES: tuple[float, ...] = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 BINS = 2048
 
@@ -58,32 +60,12 @@ class Grid:
     def counts(self, Y: np.ndarray, bins: int = BINS) -> np.ndarray:
         """Counts ``[M, bins + 2]`` (int32): underflow, ``bins`` bins, overflow.
 
-        One pass over ``Y`` in groups of columns: the bin index of every value is offset by
-        ``(bins + 2) * column`` so that one ``bincount`` counts a whole group, and the group's
-        buffers are reused (no per-column calls, no full-size temporaries).
+        The bin of ``y`` is ``floor(clip((y - low) / width + 1, 0, bins + 1))``, in one compiled pass
+        over ``Y`` (:func:`mcpot.engine.reduce.bin_counts`).
         """
-        n, m = Y.shape
-        width = bins + 2
-        group = max(1, min(m, COUNT_VALUES // max(n, 1)))
-        counts = np.empty((m, width), dtype=np.int32)
-        offsets = (np.arange(group, dtype=np.intp) * width)[:, None]
-        Z = np.empty((group, n))
-        idx = np.empty((group, n), dtype=np.intp)
-        for a in range(0, m, group):
-            b = min(a + group, m)
-            z, ix = Z[: b - a], idx[: b - a]
-            np.subtract(Y[:, a:b].T, self.low[a:b, None], out=z)
-            z /= self.width[a:b, None]
-            z += 1.0
-            np.clip(z, 0, bins + 1, out=z)
-            np.copyto(ix, z, casting="unsafe")  # floor, as z >= 0
-            ix += offsets[: b - a]
-            counts[a:b] = np.bincount(ix.ravel(), minlength=(b - a) * width).reshape(b - a, width)
-        return counts  # int32: one chunk's counts fit, and half the bytes to send back
-
-
-#: Values per column group of :meth:`Grid.counts` (its float and index buffers stay in cache).
-COUNT_VALUES = 1 << 18
+        counts = np.zeros((Y.shape[1], bins + 2), dtype=np.int32)  # one chunk's counts fit in int32
+        bin_counts(np.ascontiguousarray(Y, dtype=float), self.low, self.width, bins, counts)
+        return counts
 
 
 @dataclass(frozen=True)
@@ -129,11 +111,9 @@ def reduce_chunk(
     bounds = np.cumsum([0, *block_sizes])
     means = np.empty((len(block_sizes), Y.shape[1]))
     m2s = np.empty_like(means)
+    Y = np.ascontiguousarray(Y, dtype=float)
     for k, (a, b) in enumerate(itertools.pairwise(bounds)):
-        means[k] = Y[a:b].mean(axis=0)
-        d = Y[a:b] - means[k]
-        d *= d  # as (Y - mean) ** 2, without a second temporary
-        m2s[k] = d.sum(axis=0)
+        block_moments(Y[a:b], means[k], m2s[k])
     counts = np.array([c.holds(Y).sum() for c in claims], dtype=np.int64)
     return ChunkResult(
         first_block,

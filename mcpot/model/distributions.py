@@ -8,6 +8,7 @@ its scipy name with ``params = {...}``. Optional ``lower``/``upper`` truncate an
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,14 +123,50 @@ def build(name: str, params: dict) -> object:
     return frozen
 
 
+@dataclass(frozen=True)
+class _BetaDensity:
+    """A beta density on ``[loc, loc + scale]`` in plain ``math``, for UNU.RAN's set-up.
+
+    PINV calls the density one point at a time, tens of thousands of times per distribution; scipy's
+    frozen ``pdf`` costs ~3 us a call in argument handling, this ~0.3 us (the set-up of the bundled
+    priors' 21 beta inverses: 0.56 s -> about 0.1 s). Points on or outside the support's ends go to
+    scipy (the density's limits there depend on the shapes).
+    """
+
+    frozen: object
+    a: float
+    b: float
+    loc: float
+    scale: float
+
+    @classmethod
+    def of(cls, dist) -> _BetaDensity:
+        (a, b), loc, scale = dist.dist._parse_args(*dist.args, **dist.kwds)
+        return cls(dist, float(a), float(b), float(loc), float(scale))
+
+    @property
+    def log_norm(self) -> float:
+        return math.lgamma(self.a) + math.lgamma(self.b) - math.lgamma(self.a + self.b) + math.log(self.scale)
+
+    def pdf(self, x: float) -> float:
+        y = (x - self.loc) / self.scale
+        if not 0.0 < y < 1.0:
+            return float(self.frozen.pdf(x))
+        return math.exp((self.a - 1.0) * math.log(y) + (self.b - 1.0) * math.log1p(-y) - self._log_norm)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_log_norm", self.log_norm)
+
+
 def _inverse(dist):
     key = (dist.dist.name, dist.args, tuple(sorted(dist.kwds.items())))
     if key not in _INVERSES:
+        density = _BetaDensity.of(dist) if dist.dist.name == "beta" else dist
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
                 _INVERSES[key] = NumericalInversePolynomial(
-                    dist, u_resolution=U_RESOLUTION, domain=dist.support()
+                    density, u_resolution=U_RESOLUTION, domain=dist.support()
                 )
             except Exception:  # UNU.RAN cannot set up this one: use scipy's own ppf
                 _INVERSES[key] = dist

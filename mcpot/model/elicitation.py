@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, stats
-from scipy.special import expit, logit
+from scipy.special import betainc, expit, logit
 
 from .quantiles import ElicitationError, _fail, _number, parse_quantiles
 
@@ -55,6 +55,12 @@ class _Family:
     freeze: Callable[[dict], object]  # friendly parameters -> frozen scipy distribution
     support: Callable[[dict], tuple[float, float]]  # fixed -> open support the values must lie in
     entry: Callable[[dict], dict]
+    #: friendly parameters, values -> CDF, the same numbers as ``freeze(q).cdf(x)`` without building a
+    #: frozen distribution (~0.5 ms each, paid at every residual evaluation of a fit); None: freeze
+    cdf: Callable[[dict, np.ndarray], np.ndarray] | None = None
+
+    def cdf_at(self, q: dict, x: np.ndarray) -> np.ndarray:
+        return self.freeze(q).cdf(x) if self.cdf is None else self.cdf(q, x)
 
 
 def _line(z: np.ndarray, x: np.ndarray) -> tuple[float, float]:
@@ -162,6 +168,7 @@ FAMILIES: dict[str, _Family] = {
         lambda q: stats.beta(q["a"], q["b"], q["low"], q["high"] - q["low"]),
         lambda fixed: (fixed["low"], fixed["high"]),
         lambda q: {"dist": "beta", **q},
+        lambda q, x: betainc(q["a"], q["b"], np.clip((x - q["low"]) / (q["high"] - q["low"]), 0.0, 1.0)),
     ),
     "student_t": _Family(
         2,
@@ -294,7 +301,7 @@ def fit_quantiles(
             raise _fail(where, f"value {xk:g} is outside the {family} support ({lo:g}, {hi:g})")
 
     def residuals(theta):
-        return fam.freeze(fam.params(theta, fixed)).cdf(x) - p
+        return fam.cdf_at(fam.params(theta, fixed), x) - p
 
     with np.errstate(all="ignore"):
         sol = optimize.least_squares(

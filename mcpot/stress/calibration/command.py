@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mcpot import progress
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig
 from mcpot.engine.evaluate import map_ordered
@@ -167,13 +168,17 @@ def run_calibrate(
                 sector=sector, draws=feas.n, within_target=feas.within_target, fraction=feas.fraction_within
             )
         )
-        posts = replicate(
-            smc_mcmc, simulate, prior, s_obs,
-            seed=base.child_seed(i),
-            replicates=replicates, n_particles=particles, max_simulations=max_simulations,
-            target_epsilon=target_epsilon, min_acceptance=min_acceptance, move_failure=move_failure,
-            mapper=functools.partial(_map_threads, n_jobs=base.jobs),
-        )  # fmt: skip
+        with progress.bar(
+            total=replicates * max_simulations, desc=f"mcpot calibrate {sector}", unit="run"
+        ) as bar:
+            posts = replicate(
+                smc_mcmc, simulate, prior, s_obs,
+                seed=base.child_seed(i),
+                replicates=replicates, n_particles=particles, max_simulations=max_simulations,
+                target_epsilon=target_epsilon, min_acceptance=min_acceptance, move_failure=move_failure,
+                mapper=functools.partial(_map_threads, n_jobs=base.jobs),
+                on_generation=functools.partial(_advance, bar),
+            )  # fmt: skip
         post = pool(posts)
         prior_X = space.ppf(unit_samples("lhs", base.seed, space.dim, 0, 20_000))
         constraint.append(verdicts(posts, prior_X, confidence=confidence).reset_index().assign(sector=sector))
@@ -233,6 +238,14 @@ def run_calibrate(
         calibration=manifest_summary(result),
     )
     return dataclasses.replace(result, run_dir=run_dir)
+
+
+def _advance(bar, row: dict) -> None:
+    """A generation of some population ended: its runs onto the bar, its tolerance and acceptance beside."""
+    bar.update(row["n_simulations"])
+    bar.set_postfix(
+        epsilon=f"{row['epsilon']:.4f}", acceptance=f"{row['acceptance_rate']:.3f}", refresh=False
+    )
 
 
 def _map_threads(fn, tasks, *, n_jobs: int):

@@ -45,6 +45,7 @@ checks it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,7 @@ def smc_mcmc(
     max_generations: int = 100,
     min_acceptance: float = 0.0,
     move_failure: float = _MOVE_FAILURE,
+    on_generation: Callable[[dict], None] | None = None,
 ) -> Posterior:
     """Sequential ABC with adaptive MCMC moves (replenishment SMC-ABC; see the module docstring).
 
@@ -133,6 +135,9 @@ def smc_mcmc(
     move_failure : float
         Probability that a copy is never moved in a generation (``c`` of ``R_t``; 0 < c < 1); a copy makes
         ``-ln c`` accepted moves on average (default 0.05: 3.0; Drovandi & Pettitt's 0.01: 4.6).
+    on_generation : callable, optional
+        Called with each generation's ``history`` row (a dict) as it ends, e.g. to drive a progress
+        bar; it does not change the result.
 
     Returns
     -------
@@ -158,7 +163,14 @@ def smc_mcmc(
     rngs = _child_generators(seed)
     pop = _first_generation(simulate, prior, s_obs, distance, next(rngs), n_particles, n0)
     kernel = _Kernel(np.eye(n_particles), 2.38 / math.sqrt(len(prior.names)), 1, move_failure)
-    history = [_row(0, pop, kernel, 0)]
+    history = []
+
+    def record(row: dict) -> None:
+        history.append(row)
+        if on_generation is not None:
+            on_generation(row)
+
+    record(_row(0, pop, kernel, 0))
     used, last_cost = pop.n_sim, 0
     stop, reason = MAX_GENERATIONS, f"max_generations ({max_generations}) reached"
     for g in range(1, max_generations + 1):
@@ -169,14 +181,14 @@ def smc_mcmc(
             if left > 0:
                 pop, spent = _sweep_all(simulate, prior, s_obs, distance, next(rngs), pop, kernel, left)
                 used += spent
-                history.append(_row(g, pop, kernel, -1))
+                record(_row(g, pop, kernel, -1))
             stop = BUDGET_EXHAUSTED
             break
         pop, last_cost = _replenish(
             simulate, prior, s_obs, distance, next(rngs), pop, n_drop, left, target_epsilon, kernel
         )
         used += last_cost
-        history.append(_row(g, pop, kernel, kernel.sweeps))
+        record(_row(g, pop, kernel, kernel.sweeps))
         if pop.epsilon <= target_epsilon:
             break
         if used >= max_simulations:
