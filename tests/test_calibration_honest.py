@@ -165,3 +165,39 @@ def test_feasibility_pilot_known_fractions():
     assert feas.fraction_within == pytest.approx(0.2, abs=0.01)
     np.testing.assert_allclose(feas.quantiles.to_numpy(), [0.05, 0.25], atol=0.01)
     assert "within the target 0.1" in feas.describe()
+
+
+def test_replicate_batches_draw_the_same_populations_as_one_call():
+    def first_draws(*, seed):
+        return np.random.default_rng(seed).random(3)
+
+    whole = abc.replicate(first_draws, seed=11, replicates=5)
+    parts = abc.replicate(first_draws, seed=11, replicates=2) + abc.replicate(
+        first_draws, seed=11, replicates=3, start=2
+    )
+    np.testing.assert_array_equal(np.array(whole), np.array(parts))
+    spawned = [np.random.default_rng(c).random(3) for c in np.random.SeedSequence(11).spawn(5)]
+    np.testing.assert_array_equal(np.array(whole), np.array(spawned))  # the children spawn() gives
+
+
+def test_settled_verdicts_by_hand():
+    # ratio, half-width of the interval, standard error, verdict
+    rows = {
+        "far below": (0.30, 0.05, 0.02, abc.CONSTRAINED),  # clears 0.5 by 0.15 >= 1 se: settled
+        "just below": (0.44, 0.05, 0.02, abc.CONSTRAINED),  # clears it by 0.01 < 1 se: not yet
+        "above": (0.80, 0.10, 0.03, abc.NOT_CONSTRAINED),  # clears it by 0.2: settled
+        "on it, wide": (0.50, 0.12, 0.04, abc.UNDECIDED),  # interval +-0.12 > 0.05: not yet
+        "on it, narrow": (0.52, 0.04, 0.013, abc.UNDECIDED),  # +-0.04 <= 0.05: settled
+    }
+    table = pd.DataFrame(
+        [
+            {"width_ratio": r, "width_ratio_low": r - h, "width_ratio_high": r + h, "width_ratio_se": se,
+             "verdict": v}
+            for r, h, se, v in rows.values()
+        ],
+        index=list(rows),
+    )  # fmt: skip
+    got = abc.settled(table, threshold=0.5, resolution=0.05)
+    assert got.to_dict() == {
+        "far below": True, "just below": False, "above": True, "on it, wide": False, "on it, narrow": True
+    }  # fmt: skip

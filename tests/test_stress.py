@@ -92,8 +92,8 @@ def test_calibration_narrows_to_the_report(tmp_path):
     from mcpot.stress.calibration import run_calibrate
 
     res = run_calibrate(
-        BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, replicates=2, pilot=2000,
-        out_dir=tmp_path / "cal",
+        BASE, particles=200, max_simulations=12_000, target_epsilon=0.1, replicates=2, max_replicates=2,
+        pilot=2000, out_dir=tmp_path / "cal",
     )  # fmt: skip
     pred = res.predictive.set_index(["output", "distribution"])
     prior, post = pred.loc[("cement.total.2035", "prior")], pred.loc[("cement.total.2035", "posterior")]
@@ -108,15 +108,33 @@ def test_calibration_narrows_to_the_report(tmp_path):
     assert (res.fit.reached == (res.fit.epsilon <= 0.1)).all()
     summary = read_manifest(res.run_dir)["calibration"]["cement"]
     assert summary["target_epsilon"] == 0.1 and summary["replicates"] == 2
+    assert summary["unsettled_inputs"] == list(res.constraint.input[~res.constraint.settled])
     assert summary["epsilon_reached"] == pytest.approx(res.fit.epsilon.max())
     assert 0 <= summary["pilot_fraction_within_target"] <= 1
     from mcpot.report.html import write_report
 
     html = write_report(res.run_dir).read_text(encoding="utf-8")
     assert 'id="calibration"' in html and "why it stopped" in html and "epsilon reached" in html
+    assert ("Not settled" in html) == (not res.constraint.settled.all())
     assert f"{res.fit.epsilon.iloc[0]:.4f}" in html  # the tolerance each population reached
     verdict = res.constraint.set_index("input").verdict["cement.automatic_control.RF"]
     assert f"<td>{verdict}</td>" in html
+
+
+def test_calibration_adds_batches_of_populations_until_the_verdicts_settle():
+    from mcpot.stress.calibration import run_calibrate
+
+    kw = dict(particles=100, max_simulations=3000, target_epsilon=0.1, pilot=500, write=False)
+    res = run_calibrate(BASE, replicates=2, max_replicates=4, resolution=0.3, **kw)
+    n = len(res.fit)
+    assert n in (2, 4) and (res.constraint.replicates == n).all()
+    assert res.constraint.settled.all() or n == 4  # stops once settled, else at the cap
+    assert (res.constraint.verdict[~res.constraint.settled] == "undecided").all()  # unsettled: undecided
+    first = run_calibrate(BASE, replicates=2, max_replicates=2, **kw)
+    np.testing.assert_array_equal(  # the first batch is the same populations whatever comes after
+        res.posterior[res.posterior.replicate < 2].drop(columns="weight").to_numpy(),
+        first.posterior.drop(columns="weight").to_numpy(),
+    )
 
 
 def test_discovery_finds_the_dominant_input(capsys):

@@ -158,8 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--replicates",
         type=positive_int,
         default=8,
-        help="independent populations per sector, each with the full --max-simulations, run on --jobs "
-        "threads (8; >= 2): their scatter gives the verdicts' intervals",
+        help="independent populations per sector drawn at first and per added batch, each with the full "
+        "--max-simulations, run on --jobs threads (8; >= 2): their scatter gives the verdicts' intervals",
+    )
+    p.add_argument(
+        "--max-replicates",
+        type=positive_int,
+        default=64,
+        help="most populations per sector: batches are added until every verdict is settled, i.e. "
+        "decided by at least one standard error or undecided within --resolution (64)",
+    )
+    p.add_argument(
+        "--resolution",
+        type=positive,
+        default=0.05,
+        help="half-width of a width-ratio interval at which an undecided verdict is final (0.05)",
     )
     p.add_argument(
         "--confidence",

@@ -87,6 +87,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         max_simulations=args.max_simulations,
         target_epsilon=args.epsilon,
         replicates=args.replicates,
+        max_replicates=args.max_replicates,
+        resolution=args.resolution,
         min_acceptance=args.min_acceptance,
         move_failure=args.move_failure,
         pilot=args.pilot,
@@ -97,8 +99,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     print(
         f"Priors conditioned on the report's totals and 2035 shares (ABC, replenishment SMC; reading "
-        f"{args.reading}; distance: relative differences, Euclidean; {args.replicates} independent "
-        f"populations of {args.particles} particles, {args.max_simulations:,} model runs each)"
+        f"{args.reading}; distance: relative differences, Euclidean; independent populations of "
+        f"{args.particles} particles, {args.max_simulations:,} model runs each, in batches of "
+        f"{args.replicates} until every verdict is settled or {max(args.max_replicates, args.replicates)} "
+        "are drawn)"
     )
     for sector, fit in res.fit.groupby("sector", sort=False):
         _print_calibration(res, sector, fit, args)
@@ -115,11 +119,21 @@ def _print_calibration(res, sector: str, fit, args: argparse.Namespace) -> None:
         f"\n{sector}: target epsilon {args.epsilon:g}; prior pilot of {p0.draws:,} draws: distance "
         f"quantiles {quantiles}; {p0.within_target} within the target ({100 * p0.fraction:.3g}%)"
     )
-    for f in fit.itertuples():
+    if len(fit) <= 8:
+        for f in fit.itertuples():
+            print(
+                f"  population {f.replicate}: epsilon {f.epsilon:.4f} after {f.simulations:,} runs, "
+                f"{f.stop} ({f.stop_reason}); acceptance {f.acceptance_rate:.3g}, effective sample "
+                f"{f.ess:.0f} of {args.particles} ({f.unique} distinct)"
+            )
+    else:
+        stops = ", ".join(f"{stop} {n}" for stop, n in fit.stop.value_counts().items())
         print(
-            f"  population {f.replicate}: epsilon {f.epsilon:.4f} after {f.simulations:,} runs, "
-            f"{f.stop} ({f.stop_reason}); acceptance {f.acceptance_rate:.3g}, effective sample "
-            f"{f.ess:.0f} of {args.particles} ({f.unique} distinct)"
+            f"  {len(fit)} populations (each in fit.csv): epsilon "
+            f"{fit.epsilon.min():.4f}-{fit.epsilon.max():.4f} after "
+            f"{fit.simulations.min():,}-{fit.simulations.max():,} runs ({stops}); acceptance "
+            f"{fit.acceptance_rate.min():.3g}-{fit.acceptance_rate.max():.3g}; effective sample median "
+            f"{fit.ess.median():.0f} of {args.particles} ({fit.ess.min():.0f}-{fit.ess.max():.0f})"
         )
     if not fit.reached.all():
         print(
@@ -132,6 +146,12 @@ def _print_calibration(res, sector: str, fit, args: argparse.Namespace) -> None:
         f"  verdicts (posterior/prior 90% width < 0.5, decided by a {100 * args.confidence:g}% interval "
         f"over {c.replicates.iloc[0]} populations; effective sample per input, median {c.ess.median():.0f}):"
     )
+    if not c.settled.all():
+        loose = ", ".join(n.split(".", 1)[1] for n in c.loc[~c.settled, "input"])
+        print(
+            f"  NOT SETTLED after {c.replicates.iloc[0]} populations (--max-replicates): {loose}; reported "
+            "as undecided, as another seed could call them otherwise (raise --max-replicates or --resolution)"
+        )
     for verdict, rows in c.groupby("verdict", sort=False):
         items = [
             f"{r.input.split('.', 1)[1]} {r.width_ratio:.2f} "

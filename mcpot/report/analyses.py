@@ -218,5 +218,9 @@ def _calibration(run_dir: Path, constraint: pd.DataFrame) -> dict:
         for r in ranked.itertuples()
     ]  # fmt: skip
     ctx["replicates"] = int(constraint.replicates.iloc[0]) if "replicates" in constraint else None
+    settled = (
+        constraint.settled.astype(bool) if "settled" in constraint else pd.Series(True, constraint.index)
+    )
+    ctx["unsettled"] = ", ".join(constraint.loc[~settled, "input"])
     ctx["figures"] = [_png_file(p) for p in sorted(run_dir.glob("prior_posterior-*.png"))]
     return ctx

@@ -17,7 +17,7 @@ Methods
 :func:`smc` (``pmc.py``)
     ABC-PMC (Beaumont et al. 2009); raises :class:`mcpot.errors.McpotError` when its importance weights
     collapse (many free inputs), rather than returning a collapsed population.
-:func:`replicate`, :func:`pool`, :func:`verdicts` (``verdicts.py``)
+:func:`replicate`, :func:`pool`, :func:`verdicts`, :func:`settled` (``verdicts.py``)
     Independent populations, their Monte Carlo intervals of width ratios and medians, and a verdict per
     input: constrained / not constrained / undecided.
 
@@ -48,7 +48,16 @@ from .core import (
 from .pmc import importance_weights, smc
 from .rejection import Feasibility, feasibility, rejection
 from .smc_mcmc import smc_mcmc, sweeps_needed
-from .verdicts import CONSTRAINED, NOT_CONSTRAINED, UNDECIDED, pool, replicate, spread_ratio, verdicts
+from .verdicts import (
+    CONSTRAINED,
+    NOT_CONSTRAINED,
+    UNDECIDED,
+    pool,
+    replicate,
+    settled,
+    spread_ratio,
+    verdicts,
+)
 
 __all__ = [
     "ACCEPTANCE_FLOOR",
@@ -80,6 +89,7 @@ __all__ = [
     "replicate",
     "report_targets",
     "run_calibrate",
+    "settled",
     "smc",
     "smc_mcmc",
     "spread_ratio",

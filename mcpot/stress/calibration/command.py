@@ -1,7 +1,8 @@
 """``mcpot calibrate``: each sector's priors conditioned on the report's published totals and shares.
 
-Per sector: a pilot of prior draws (is the target realistic?), ``replicates`` independent replenishment
-SMC populations with the full budget each, pooled; verdicts with Monte Carlo intervals; the posterior
+Per sector: a pilot of prior draws (is the target realistic?), independent replenishment SMC populations
+with the full budget each, drawn in batches of ``replicates`` until every verdict is settled (or
+``max_replicates`` are drawn), pooled; verdicts with Monte Carlo intervals; the posterior
 predictive of the key outputs; and, per replicate, the target, the tolerance reached, the acceptance,
 the effective sample and why it stopped.
 """
@@ -33,7 +34,7 @@ from .adapters import model_simulator, priors_from_space, report_targets
 from .core import weighted_quantile
 from .rejection import feasibility
 from .smc_mcmc import smc_mcmc
-from .verdicts import pool, replicate, verdicts
+from .verdicts import UNDECIDED, pool, replicate, settled, verdicts
 
 DISTANCE = (
     "Euclidean norm of relative differences (model - report) / report over the totals 2025/2030/2035 "
@@ -96,7 +97,9 @@ def run_calibrate(
     particles: int = 1000,
     max_simulations: int = 200_000,
     target_epsilon: float = 0.05,
-    replicates: int = 4,
+    replicates: int = 8,
+    max_replicates: int = 64,
+    resolution: float = 0.05,
     min_acceptance: float = 0.0,
     move_failure: float = 0.05,
     pilot: int = 20_000,
@@ -120,7 +123,15 @@ def run_calibrate(
     target_epsilon : float
         Target tolerance of the distance (relative differences).
     replicates : int
-        Independent populations per sector (>= 2), for the Monte Carlo intervals of the verdicts.
+        Independent populations per sector drawn at first and then per batch (>= 2), for the Monte Carlo
+        intervals of the verdicts.
+    max_replicates : int
+        Most populations per sector: batches are added until every verdict is settled
+        (:func:`mcpot.stress.calibration.settled`) or this many are drawn; then the ``settled`` column
+        says which verdicts are not, and those are reported as undecided.
+    resolution : float
+        Half-width of a width-ratio interval at which an undecided verdict is final (the ratio is at the
+        threshold to within this).
     min_acceptance : float
         Optional MCMC acceptance floor (fraction 0..1; 0: none).
     move_failure : float
@@ -168,20 +179,18 @@ def run_calibrate(
                 sector=sector, draws=feas.n, within_target=feas.within_target, fraction=feas.fraction_within
             )
         )
-        with progress.bar(
-            total=replicates * max_simulations, desc=f"mcpot calibrate {sector}", unit="run"
-        ) as bar:
-            posts = replicate(
-                smc_mcmc, simulate, prior, s_obs,
-                seed=base.child_seed(i),
-                replicates=replicates, n_particles=particles, max_simulations=max_simulations,
-                target_epsilon=target_epsilon, min_acceptance=min_acceptance, move_failure=move_failure,
-                mapper=functools.partial(_map_threads, n_jobs=base.jobs),
-                on_generation=functools.partial(_advance, bar),
-            )  # fmt: skip
-        post = pool(posts)
         prior_X = space.ppf(unit_samples("lhs", base.seed, space.dim, 0, 20_000))
-        constraint.append(verdicts(posts, prior_X, confidence=confidence).reset_index().assign(sector=sector))
+        posts, table = _populations(
+            functools.partial(
+                replicate, smc_mcmc, simulate, prior, s_obs, seed=base.child_seed(i), n_particles=particles,
+                max_simulations=max_simulations, target_epsilon=target_epsilon, min_acceptance=min_acceptance,
+                move_failure=move_failure, mapper=functools.partial(_map_threads, n_jobs=base.jobs),
+            ),
+            prior_X, batch=replicates, most=max(max_replicates, replicates), confidence=confidence,
+            resolution=resolution, desc=f"mcpot calibrate {sector}", runs_per_population=max_simulations,
+        )  # fmt: skip
+        post = pool(posts)
+        constraint.append(table.reset_index().assign(sector=sector))
         replicate_ids = np.repeat(np.arange(len(posts)), [p.X.shape[0] for p in posts])
         samples.append(
             pd.DataFrame(post.X, columns=space.names).assign(
@@ -230,6 +239,8 @@ def run_calibrate(
         max_simulations=max_simulations,
         target_epsilon=target_epsilon,
         replicates=replicates,
+        max_replicates=max_replicates,
+        resolution=resolution,
         min_acceptance=min_acceptance,
         move_failure=move_failure,
         pilot=pilot,
@@ -238,6 +249,25 @@ def run_calibrate(
         calibration=manifest_summary(result),
     )
     return dataclasses.replace(result, run_dir=run_dir)
+
+
+def _populations(draw, prior_X, *, batch, most, confidence, resolution, desc, runs_per_population):
+    """Populations in batches of ``batch`` (``draw(replicates=, start=, on_generation=)``) until every
+    verdict is :func:`settled` or ``most`` populations are drawn: ``(populations, verdict table)``."""
+    posts: tuple = ()
+    with progress.bar(total=batch * runs_per_population, desc=desc, unit="run") as bar:
+        while True:
+            size = min(batch, most - len(posts))
+            posts += draw(replicates=size, start=len(posts), on_generation=functools.partial(_advance, bar))
+            table = verdicts(posts, prior_X, confidence=confidence)
+            done = settled(table, resolution=resolution)
+            if done.all() or len(posts) >= most:
+                # at the cap, a decision that clears the threshold by less than a standard error is one
+                # another seed may not repeat: it is reported as undecided (and marked unsettled)
+                table.loc[~done, "verdict"] = UNDECIDED
+                return posts, table.assign(settled=done)
+            bar.total += min(batch, most - len(posts)) * runs_per_population
+            bar.refresh()
 
 
 def _advance(bar, row: dict) -> None:
@@ -272,6 +302,8 @@ def manifest_summary(result: CalibrationResult) -> dict:
             "effective_sample": float(f.ess.sum()),
             "effective_sample_replicate_scatter": float(c.ess.median()),
             "replicates": len(f),
+            "verdicts_settled": bool(c.settled.all()),
+            "unsettled_inputs": [str(n) for n in c.loc[~c.settled, "input"]],
             "pilot_draws": int(p.draws),
             "pilot_fraction_within_target": float(p.fraction),
             "verdicts": {k: int(v) for k, v in c.verdict.value_counts().items()},

@@ -6,6 +6,13 @@ populations' width ratios, medians and means gives Student-t intervals of the po
 the effective sample per input (``R x W / B``: within-population over between-population variance of
 the mean). A parameter is ``constrained`` only if its whole interval lies below the threshold,
 ``not constrained`` if it lies above, and ``undecided`` otherwise.
+
+Eight populations leave an input whose ratio sits near (not on) the threshold at the mercy of the seed:
+its interval ends near the threshold and the verdict flips between seeds. :func:`settled` says which
+verdicts are safe from that: decided with a margin of at least one standard error, or undecided with an
+interval already narrower than a resolution (the ratio is at the threshold to within that much). The
+command adds populations until every verdict is settled; at its cap, it reports the unsettled ones as
+undecided.
 """
 
 from __future__ import annotations
@@ -72,21 +79,28 @@ def replicate(
     *args,
     seed: SeedLike,
     replicates: int = 4,
+    start: int = 0,
     mapper: Callable[[Callable, list], Iterable] = map,
     **kwargs,
 ):
-    """``method(*args, seed=child_r, **kwargs)`` for ``r`` = 0..replicates-1: independent populations.
+    """``method(*args, seed=child_r, **kwargs)`` for ``r`` = start..start+replicates-1: independent
+    populations.
 
-    The children are ``numpy.random.SeedSequence(seed).spawn(replicates)``; each run gets the full
+    Child ``r`` is the ``r``-th child of ``numpy.random.SeedSequence(seed)`` (what ``spawn`` gives), so
+    populations 0..15 are the same whether drawn at once or as two batches of 8. Each run gets the full
     budget given in ``kwargs``. ``mapper(fn, children)`` runs them (the builtin ``map`` by default; the
     command passes :func:`mcpot.engine.evaluate.map_ordered` with threads): each population depends on
     its own child seed only, so the result is the same whatever the mapper. Returns a tuple of
     :class:`Posterior`.
     """
-    if replicates < 2:
-        raise ValueError(f"replicates must be >= 2 to give an interval, got {replicates}")
+    if replicates < 1 or start < 0:
+        raise ValueError(f"replicates must be >= 1 and start >= 0, got {replicates} and {start}")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return tuple(mapper(functools.partial(_one, method, args, kwargs), ss.spawn(replicates)))
+    children = [
+        np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, r), pool_size=ss.pool_size)
+        for r in range(start, start + replicates)
+    ]
+    return tuple(mapper(functools.partial(_one, method, args, kwargs), children))
 
 
 def _one(method, args, kwargs, child):
@@ -150,8 +164,8 @@ def verdicts(
         Rows: inputs, most constrained first. Columns: ``prior_width``, ``posterior_width``,
         ``width_ratio``, ``width_ratio_low``, ``width_ratio_high``, ``prior_sd``, ``posterior_sd``,
         ``sd_ratio``, ``sd_ratio_low``, ``sd_ratio_high``, ``median``, ``median_low``, ``median_high``
-        (input units), ``ess`` (effective sample of the pooled populations for the input's mean),
-        ``verdict`` and ``replicates``.
+        (input units), ``width_ratio_se`` (standard error of the pooled width ratio), ``ess`` (effective
+        sample of the pooled populations for the input's mean), ``verdict`` and ``replicates``.
     """
     R = len(posteriors)
     if R < 2:
@@ -167,6 +181,8 @@ def verdicts(
         ("median", weighted_quantile(pooled.X, pooled.weights, 0.5), medians),
     ):
         half = t * per.std(axis=0, ddof=1)
+        if col == "width_ratio":
+            table["width_ratio_se"] = per.std(axis=0, ddof=1) / np.sqrt(R)
         table[col] = pooled_value
         table[f"{col}_low"], table[f"{col}_high"] = pooled_value - half, pooled_value + half
     means = np.array([p.weights @ p.X for p in posteriors])
@@ -180,3 +196,21 @@ def verdicts(
     )
     table["replicates"] = R
     return table.sort_values("width_ratio", kind="stable")
+
+
+def settled(table: pd.DataFrame, threshold: float = 0.5, resolution: float = 0.05, margin: float = 1.0):
+    """Which verdicts of a :func:`verdicts` table more populations would not plausibly change.
+
+    An input is settled when it is decided with room to spare, its interval clearing the threshold by at
+    least ``margin`` standard errors of the ratio; or when it is undecided and the half-width of its
+    interval is at most ``resolution`` (the ratio is at the threshold to within ``resolution``: more
+    populations would only narrow an interval that already straddles it).
+
+    Returns
+    -------
+    pandas.Series of bool, indexed like ``table``.
+    """
+    ratio, se = table["width_ratio"], table["width_ratio_se"]
+    half = (table["width_ratio_high"] - table["width_ratio_low"]) / 2
+    clear = (ratio - threshold).abs() - half >= margin * se
+    return (table["verdict"].ne(UNDECIDED) & clear) | (table["verdict"].eq(UNDECIDED) & (half <= resolution))
