@@ -94,3 +94,14 @@ def test_cli_writes_the_report_section(priors_dir, tmp_path, capsys):
     assert "P(band inside the report's)" in text and "skipped old logistic" in text
     html = (out / "report.html").read_text()
     assert "Robustness of the key conclusions" in html and "depends on" in html
+
+
+def test_robustness_takes_the_backend_options_instead_of_ignoring_them():
+    from mcpot.cli.common import shared_fields
+    from mcpot.cli.parser import build_parser
+
+    args = build_parser().parse_args(["robustness", "--backend", "threading", "--samples", "64"])
+    cfg = RobustnessConfig(**shared_fields(args), samples=args.samples, reading=args.reading)
+    assert cfg.backend == "threading" and cfg.scheduler is None
+    with pytest.raises(McpotError, match="backend"):
+        RobustnessConfig(backend="bogus")

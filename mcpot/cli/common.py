@@ -263,22 +263,29 @@ def load_space(args: argparse.Namespace):
     return ParameterSpace(priors, args.reading)
 
 
-def run_config(args: argparse.Namespace, **changes):
-    from mcpot.engine.run import RunConfig
-
-    fields = dict(
+def shared_fields(args: argparse.Namespace) -> dict:
+    """The config fields of the options every sampling command shares (:func:`add_model_options`,
+    :func:`add_engine_options`); no ``--backend``: the config's own default."""
+    return dict(
         sectors=args.sectors,
-        samples=args.samples,
-        design=args.design,
         seed=args.seed,
-        reading=args.reading,
-        horizon=args.horizon,
-        tolerance=args.tolerance,
         jobs=args.jobs,
         chunk=args.chunk_size,
         **({"backend": args.backend} if args.backend else {}),
         scheduler=args.scheduler,
         overrides=tuple(args.overrides),
+    )
+
+
+def run_config(args: argparse.Namespace, **changes):
+    from mcpot.engine.run import RunConfig
+
+    fields = shared_fields(args) | dict(
+        samples=args.samples,
+        design=args.design,
+        reading=args.reading,
+        horizon=args.horizon,
+        tolerance=args.tolerance,
     )
     return RunConfig(**(fields | changes))
 
@@ -287,9 +294,8 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
     from mcpot.sensitivity.analyses import SensitivityConfig
 
     return SensitivityConfig(
-        sectors=args.sectors,
+        **shared_fields(args),
         samples=samples,
-        seed=args.seed,
         readings=args.readings or (args.reading,),
         horizon=args.horizon,
         per_year=getattr(args, "per_year", False),
@@ -299,11 +305,6 @@ def sensitivity_config(args: argparse.Namespace, samples: int):
         resamples=args.resamples,
         target_ci=getattr(args, "target_ci", None),
         max_samples=getattr(args, "max_samples", 2_000_000),
-        jobs=args.jobs,
-        **({"backend": args.backend} if args.backend else {}),
-        scheduler=args.scheduler,
-        chunk=args.chunk_size,
-        overrides=tuple(args.overrides),
     )
 
 

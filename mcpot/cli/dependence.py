@@ -10,6 +10,7 @@ from mcpot.cli.common import (
     add_model_options,
     command,
     positive_int,
+    shared_fields,
 )
 
 
@@ -40,17 +41,11 @@ def cmd_shapley(args: argparse.Namespace) -> int:
     from mcpot.sensitivity.dependent import DependenceConfig, run_dependence
 
     cfg = DependenceConfig(
-        sectors=args.sectors,
+        **shared_fields(args),
         samples=args.samples,
         permutations=args.permutations,
         delta_resamples=args.delta_resamples,
-        seed=args.seed,
         reading=args.reading,
-        jobs=args.jobs,
-        **({"backend": args.backend} if args.backend else {}),  # None: the config's own default
-        scheduler=args.scheduler,
-        chunk=args.chunk_size,
-        overrides=tuple(args.overrides),
     )
     res = run_dependence(cfg, priors_dir=args.priors, out_dir=args.out)
     cfg = res.config
@@ -70,15 +65,7 @@ def cmd_shapley(args: argparse.Namespace) -> int:
 def cmd_robustness(args: argparse.Namespace) -> int:
     from mcpot.sensitivity.robustness import RobustnessConfig, run_robustness
 
-    cfg = RobustnessConfig(
-        sectors=args.sectors,
-        samples=args.samples,
-        seed=args.seed,
-        reading=args.reading,
-        jobs=args.jobs,
-        chunk=args.chunk_size,
-        overrides=tuple(args.overrides),
-    )
+    cfg = RobustnessConfig(**shared_fields(args), samples=args.samples, reading=args.reading)
     res = run_robustness(cfg, priors_dir=args.priors, out_dir=args.out)
     print(
         f"Key conclusions under alternative priors (N = {res.config.samples} Sobol base points, "

@@ -159,12 +159,8 @@ def _warn_correlations(priors, what: str) -> None:
 
 def _engine(cfg: SensitivityConfig):
     return functools.partial(
-        _evaluate, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
+        evaluate_rows, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
     )
-
-
-def _evaluate(f, X, *, chunk, n_jobs, backend, scheduler):
-    return evaluate_rows(f, X, chunk=chunk, n_jobs=n_jobs, backend=backend, scheduler=scheduler)
 
 
 def _save(kind: str, cfg: SensitivityConfig, priors, tables, t0, started, out_dir, runs_root, write, **extra):

@@ -146,12 +146,8 @@ class _UnitModel:
 
 def _engine(f, cfg: DependenceConfig):
     return functools.partial(
-        _evaluate, f, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
+        evaluate_rows, f, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
     )
-
-
-def _evaluate(f, X, **kw):
-    return evaluate_rows(f, X, **kw)
 
 
 def _identity(U: np.ndarray) -> np.ndarray:

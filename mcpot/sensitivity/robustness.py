@@ -35,6 +35,7 @@ The verdict is ``robust`` if it holds under every variant, else ``depends on <va
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ import pandas as pd
 
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig, draw
-from mcpot.engine.evaluate import evaluate_rows
+from mcpot.engine.evaluate import check_backend, evaluate_rows
 from mcpot.engine.sampling import Seeded
 from mcpot.errors import McpotError
 from mcpot.model.overrides import apply_overrides
@@ -77,7 +78,10 @@ class RobustnessConfig(Seeded):
     seed : int or None
     reading : str
         Reading of the baseline and every variant but ``literature`` (``rescaled``).
-    jobs, chunk : execution only.
+    jobs, backend, scheduler, chunk :
+        Execution only: the Sobol evaluations run on ``backend`` (a dask scheduler address with
+        "dask"); the Monte Carlo draws on the threads of :class:`mcpot.engine.run.RunConfig`, or on dask
+        when that is the backend.
     overrides : tuple of str
         ``--set`` overrides applied to the baseline priors before the variants are built.
     """
@@ -88,10 +92,13 @@ class RobustnessConfig(Seeded):
     seed: int | None = None
     reading: str = "report"
     jobs: int = -1
+    backend: str = "loky"
+    scheduler: str | None = None
     chunk: int = 16384
     overrides: tuple[str, ...] = ()
 
     def __post_init__(self):
+        check_backend(self.backend, self.scheduler)
         n = self.samples
         if n & (n - 1) or n < 8 * self.replicates:
             raise McpotError(f"--samples: must be a power of 2 and at least {8 * self.replicates}, got {n}")
@@ -157,14 +164,6 @@ def variants(
     return out, skipped
 
 
-class _Engine:
-    def __init__(self, jobs: int, chunk: int):
-        self.jobs, self.chunk = jobs, chunk
-
-    def __call__(self, f, X):
-        return evaluate_rows(f, X, chunk=self.chunk, n_jobs=self.jobs)
-
-
 def _median_se(y: np.ndarray) -> float:
     n = y.size
     s = np.sqrt(0.25 / n)
@@ -185,7 +184,9 @@ def _measure(cfg: RobustnessConfig, v: Variant, sector: str, i: int, k: int, ban
         outputs=outputs,
         replicates=cfg.replicates,
         seed=seed,
-        evaluate=_Engine(cfg.jobs, cfg.chunk),
+        evaluate=functools.partial(
+            evaluate_rows, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
+        ),
         names=model.names,
     )
     rows = []
@@ -203,6 +204,7 @@ def _measure(cfg: RobustnessConfig, v: Variant, sector: str, i: int, k: int, ban
     mc = RunConfig(
         sectors=(sector,), samples=MC_FACTOR * cfg.samples, design="mc", seed=seed, reading=v.reading,
         jobs=cfg.jobs, chunk=cfg.chunk,
+        **({"backend": "dask", "scheduler": cfg.scheduler} if cfg.backend == "dask" else {}),
     )  # fmt: skip
     _, Y = draw(mc, space)
     cols = list(output_columns(space, 2035, v.reading).output)
