@@ -138,24 +138,20 @@ class _BetaDensity:
     b: float
     loc: float
     scale: float
+    log_norm: float  # log(B(a, b) * scale)
 
     @classmethod
     def of(cls, dist) -> _BetaDensity:
         (a, b), loc, scale = dist.dist._parse_args(*dist.args, **dist.kwds)
-        return cls(dist, float(a), float(b), float(loc), float(scale))
-
-    @property
-    def log_norm(self) -> float:
-        return math.lgamma(self.a) + math.lgamma(self.b) - math.lgamma(self.a + self.b) + math.log(self.scale)
+        a, b, scale = float(a), float(b), float(scale)
+        log_norm = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b) + math.log(scale)
+        return cls(dist, a, b, float(loc), scale, log_norm)
 
     def pdf(self, x: float) -> float:
         y = (x - self.loc) / self.scale
         if not 0.0 < y < 1.0:
             return float(self.frozen.pdf(x))
-        return math.exp((self.a - 1.0) * math.log(y) + (self.b - 1.0) * math.log1p(-y) - self._log_norm)
-
-    def __post_init__(self):
-        object.__setattr__(self, "_log_norm", self.log_norm)
+        return math.exp((self.a - 1.0) * math.log(y) + (self.b - 1.0) * math.log1p(-y) - self.log_norm)
 
 
 def _inverse(dist):
