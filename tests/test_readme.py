@@ -44,12 +44,20 @@ def test_stored_figures_come_from_the_bundled_priors() -> None:
 
 @pytest.mark.parametrize("producer", ["reproduce", "run"])
 def test_a_fresh_small_computation_agrees_with_the_stored_figures(producer: str) -> None:
-    """Same seed, fewer samples: each figure within 5 combined Monte Carlo errors of the stored one."""
+    """Same seed, fewer samples: each figure within 5 combined Monte Carlo errors of the stored one.
+
+    Figures with no Monte Carlo error (``reproduce``) still pass through least-squares fits of the
+    elicited priors. A least-squares optimum is fixed only to about sqrt(machine epsilon) along its
+    flat directions, and the BLAS kernel of the CPU picks a different point there: the figures move
+    by up to ~3e-7 relative (steel's 2030 total: -0.96218362 with ``OPENBLAS_CORETYPE=Zen``,
+    -0.96218335 with ``Sandybridge``, on one machine). 1e-6 relative allows that and nothing a
+    reader could see.
+    """
     fresh = docs_figures.PRODUCERS[producer](samples=8192, jobs=1)
     stored = {k: v for k, v in STORED["figures"].items() if v["producer"] == producer}
     assert set(fresh) == set(stored)
     for key, (value, se) in fresh.items():
-        tol = 5 * math.hypot(se, stored[key]["mc_se"]) + 1e-9 * max(1.0, abs(value))
+        tol = 5 * math.hypot(se, stored[key]["mc_se"]) + 1e-6 * max(1.0, abs(value))
         assert abs(value - stored[key]["value"]) <= tol, (key, value, stored[key])
 
 

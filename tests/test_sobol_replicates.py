@@ -9,6 +9,7 @@ from mcpot.errors import McpotError
 from mcpot.sensitivity import sobol
 from mcpot.sensitivity import sobol_replicates as sr
 from mcpot.sensitivity import testfunctions as tf
+from mcpot.sensitivity.sobol.convergence import next_step
 
 
 def test_coverage_of_nominal_95_percent_intervals_on_ishigami():
@@ -99,15 +100,45 @@ def test_converge_reuses_evaluations_and_reaches_the_target():
     out = sr.converge_replicates(
         counted, tf.ishigami_ppf, 3, outputs=["y"], target_ci=0.05, max_samples=10**6, n_start=2**8, seed=2
     )
-    assert out.reached and out.evaluations == sum(calls) == 8 * 5 * (out.n_total // 8)
+    replicates = out.history[-1][3]
+    assert out.reached and out.evaluations == sum(calls) == replicates * 5 * (out.n_total // replicates)
     assert out.history[-1][2] < 0.05 <= out.history[-2][2]
     assert np.max(out.result.ST_conf) < 0.05
-    direct = sr.analyze_replicates(tf.ishigami, tf.ishigami_ppf, 3, out.n_total, outputs=["y"], seed=2)
+    # grown or doubled, the result is the analysis of the final design from scratch
+    direct = sr.analyze_replicates(
+        tf.ishigami, tf.ishigami_ppf, 3, out.n_total, outputs=["y"], seed=2, replicates=replicates
+    )
     assert_array_equal(direct.ST, out.result.ST)
+    assert_array_equal(direct.S1_conf, out.result.S1_conf)
     stopped = sr.converge_replicates(
         tf.ishigami, tf.ishigami_ppf, 3, outputs=["y"], target_ci=1e-6, max_samples=4000, n_start=2**8, seed=2
     )
     assert not stopped.reached and stopped.evaluations == 2560 and "max_samples=4000" in stopped.reason
+
+
+def test_next_step_adds_just_enough_replicates_or_doubles():
+    # sd = 0.06 sqrt(8) / t_7 = 0.07177; t_9 sd / sqrt(10) = 0.0513 > 0.05, t_10 sd / sqrt(11) = 0.0482
+    assert next_step(8, 64, 0.06, 0.05, 0.95, 32) == (11, 64)
+    # a target 3x off needs ~9x the replicates: more than doubling them, so double the points
+    assert next_step(8, 64, 0.15, 0.05, 0.95, 32) == (8, 128)
+    # at least a quarter more replicates per step, and never past the cap
+    assert next_step(8, 64, 0.0501, 0.05, 0.95, 32) == (10, 64)
+    assert next_step(8, 64, 0.06, 0.05, 0.95, 10) == (8, 128)
+    # too few points per replicate for their bias to be negligible: double
+    assert next_step(8, 32, 0.0501, 0.05, 0.95, 32) == (8, 64)
+
+
+def test_converged_intervals_cover_despite_stopping_on_them():
+    """Stopping when the estimated half-width first dips below the target could make the final
+    intervals too short; on Ishigami over 30 seeds they still cover at about the nominal 95%."""
+    hits = []
+    for seed in range(30):
+        res = sr.converge_replicates(
+            tf.ishigami, tf.ishigami_ppf, 3, outputs=["y"], target_ci=0.05, max_samples=2**22, seed=seed
+        ).result
+        hits += list(np.abs(res.S1[0] - tf.ISHIGAMI_S1) <= res.S1_conf[0])
+        hits += list(np.abs(res.ST[0] - tf.ISHIGAMI_ST) <= res.ST_conf[0])
+    assert 0.88 <= np.mean(hits) <= 0.99
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive,
         default=None,
         metavar="W",
-        help="double N until every S1/ST replicate-t half-width is below W (or --max-samples)",
+        help="add replicates (or double their points) until every S1/ST replicate-t half-width is below W "
+        "(or --max-samples)",
     )
     p.add_argument(
         "--max-samples",

@@ -67,8 +67,9 @@ class SensitivityConfig(Seeded):
     resamples, conf_level :
         Bootstrap resamples (Morris; Sobol with ``bootstrap``) and confidence level of the intervals.
     target_ci, max_samples :
-        Sobol convergence: double N until every S1/ST replicate half-width is below ``target_ci`` or
-        the design would exceed ``max_samples`` model runs (per sector and grouping).
+        Sobol convergence: add replicates, or double their points, until every S1/ST replicate
+        half-width is below ``target_ci`` or the next design would exceed ``max_samples`` model runs
+        (per sector and grouping; :func:`mcpot.sensitivity.sobol.convergence.next_step`).
     jobs, backend, scheduler, chunk :
         Execution only (a dask scheduler address with backend "dask").
     overrides : tuple of str
@@ -121,8 +122,8 @@ class SobolResult:
     drivers : pandas.DataFrame
         See :func:`mcpot.sensitivity.sector.drivers`.
     convergence : pandas.DataFrame or None
-        With ``target_ci``: one row per sector, grouping and doubling step: n (total base points),
-        evaluations (model runs so far), widest_conf (largest S1/ST replicate half-width),
+        With ``target_ci``: one row per sector, grouping and step: n (total base points),
+        evaluations (model runs so far), widest_conf (largest S1/ST replicate half-width), replicates,
         target_ci, reached, reason.
     run_dir : pathlib.Path or None
     notes : tuple of str
@@ -207,7 +208,7 @@ def _sobol_one(model: SectorModel, cfg: SensitivityConfig, groups, seed: int, on
         on_step=on_step,
         **common,
     )
-    steps = pd.DataFrame(conv.history, columns=["n", "evaluations", "widest_conf"])
+    steps = pd.DataFrame(conv.history, columns=["n", "evaluations", "widest_conf", "replicates"])
     return conv.result, steps.assign(target_ci=cfg.target_ci, reached=conv.reached, reason=conv.reason)
 
 

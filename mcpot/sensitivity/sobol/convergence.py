@@ -1,8 +1,10 @@
-"""Convergence of Sobol' indices: double N until the widest interval is narrow.
+"""Convergence of Sobol' indices: add model runs until the widest interval is narrow.
 
 :func:`converge` uses the bootstrap half-widths of one design (conservative: they treat the scrambled
-Sobol' points as i.i.d.); :func:`converge_replicates` uses the replicate-spread Student-t half-widths of
-:mod:`mcpot.sensitivity.sobol.replicates`, which reach a target with several times fewer model runs.
+Sobol' points as i.i.d.) and doubles N; :func:`converge_replicates` uses the replicate-spread
+Student-t half-widths of :mod:`mcpot.sensitivity.sobol.replicates` and grows by just enough replicates when a
+few more suffice (:func:`next_step`), so it neither overstates the error nor overshoots the target by a
+doubling.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
 from mcpot.errors import McpotError
 from mcpot.sensitivity.checks import Evaluator, Model, Ppf, _check_finite, _check_power_of_two, _labels
@@ -175,6 +178,15 @@ def converge(
         X_old, Y_old, n = X, Y, 2 * n
 
 
+#: Fewest base points per replicate at which :func:`converge_replicates` adds replicates instead of
+#: doubling: below it the O(1/n) bias of the ratio estimators, which more replicates do not shrink,
+#: is not negligible beside the spread.
+MIN_GROWTH_POINTS = 64
+#: Most replicates, as a multiple of the starting number, before :func:`converge_replicates` doubles
+#: the points of every replicate instead.
+MAX_GROWTH = 4
+
+
 @dataclass(frozen=True, eq=False)
 class ReplicateConvergence:
     """Outcome of :func:`converge_replicates`.
@@ -191,8 +203,8 @@ class ReplicateConvergence:
         Total base points at the end (``R * n``).
     evaluations : int
         Model evaluations used in total (earlier ones reused).
-    history : tuple of (int, int, float)
-        ``(n_total, evaluations, widest half-width)`` at every step.
+    history : tuple of (int, int, float, int)
+        ``(n_total, evaluations, widest half-width, replicates)`` at every step.
     """
 
     reached: bool
@@ -200,7 +212,32 @@ class ReplicateConvergence:
     result: ReplicateIndices
     n_total: int
     evaluations: int
-    history: tuple[tuple[int, int, float], ...]
+    history: tuple[tuple[int, int, float, int], ...]
+
+
+def _t_quantile(replicates: int, conf_level: float) -> float:
+    return float(student_t.ppf(0.5 + conf_level / 2.0, replicates - 1))
+
+
+def next_step(
+    replicates: int, n: int, widest: float, target_ci: float, conf_level: float, max_replicates: int
+) -> tuple[int, int]:
+    """The next ``(replicates, points per replicate)`` of :func:`converge_replicates`.
+
+    If adding at most as many replicates as there are is predicted to bring the widest half-width
+    below ``target_ci`` (its spread taken as known, ``sd = widest sqrt(R) / t_{R-1}``, and the interval
+    ``t_{R'-1} sd / sqrt(R')``), add just enough of them (at least a quarter of ``R``, so that few
+    looks are taken), provided ``n >= MIN_GROWTH_POINTS`` and ``R' <= max_replicates``; otherwise
+    double the points of every replicate. Either way every earlier evaluation is reused, and a step
+    costs at most as much as doubling.
+    """
+    sd = widest * math.sqrt(replicates) / _t_quantile(replicates, conf_level)
+    if n >= MIN_GROWTH_POINTS:
+        least = replicates + max(1, replicates // 4)
+        for grown in range(least, min(2 * replicates, max_replicates) + 1):
+            if _t_quantile(grown, conf_level) * sd / math.sqrt(grown) < target_ci:
+                return grown, n
+    return replicates, 2 * n
 
 
 def converge_replicates(
@@ -223,14 +260,17 @@ def converge_replicates(
     n_jobs: int = 1,
     on_step: Callable[[int, float], None] | None = None,
 ) -> ReplicateConvergence:
-    """Double the base points per replicate until every S1/ST half-width is below ``target_ci``.
+    """Add replicates or double their points until every S1/ST half-width is below ``target_ci``.
 
-    As :func:`converge`, with replicate-spread intervals: starts at ``n_start`` total
-    base points (``n_start / replicates`` per replicate), doubles, and stops when the widest S1 or ST
-    half-width (all outputs and parameters) is below ``target_ci`` or the next doubling would exceed
-    ``max_samples`` model evaluations. Each replicate's design for ``2n`` starts with its design for
-    ``n``, so only new rows are evaluated. ``num_resamples >= 2`` adds the bootstrap (for comparison)
-    to the final result only; it never decides when to stop. ``on_step(N, widest half-width)``, if
+    Starts at ``n_start`` total base points (``replicates`` designs of ``n_start / replicates``
+    points). After each step, if the widest S1 or ST half-width (all outputs and parameters) is
+    still above ``target_ci``, :func:`next_step` chooses between adding independently scrambled
+    replicates (when a few more are predicted to suffice: no overshoot of the target by a doubling)
+    and doubling every replicate's points. Replicate ``r``'s design does not depend on how many
+    replicates there are, and its design for ``2n`` starts with its design for ``n``, so every
+    earlier model run is reused. Stops when the target is met or the next step would exceed
+    ``max_samples`` model evaluations. ``num_resamples >= 2`` adds the bootstrap (for comparison) to
+    the final result only; it never decides when to stop. ``on_step(N, widest half-width)``, if
     given, is called after each step (e.g. to update a progress bar).
 
     Raises
@@ -242,20 +282,20 @@ def converge_replicates(
         raise McpotError(f"target_ci must be positive, got {target_ci!r}")
     outs = _labels(outputs, None, "y", "output names")
     params = _labels(names, d, "x", "parameter names")
-    R = _check_replicates(replicates)
-    n = _per_replicate(n_start, R)
+    R0 = _check_replicates(replicates)
+    R, n = R0, _per_replicate(n_start, R0)
     g = None if groups is None else [str(x) for x in groups]
 
-    def total_rows(k: int) -> int:
-        return R * design_rows(d, k, second_order=second_order, groups=g)
+    def total_rows(r: int, k: int) -> int:
+        return r * design_rows(d, k, second_order=second_order, groups=g)
 
-    if total_rows(n) > max_samples:
+    if total_rows(R, n) > max_samples:
         raise McpotError(
-            f"max_samples={max_samples} is below the first design: n_start={n_start} needs {total_rows(n)} "
-            "model evaluations"
+            f"max_samples={max_samples} is below the first design: n_start={n_start} needs "
+            f"{total_rows(R, n)} model evaluations"
         )
-    Y_old: list[np.ndarray] | None = None
-    history: list[tuple[int, int, float]] = []
+    Y_old: list[np.ndarray] = []
+    history: list[tuple[int, int, float, int]] = []
     while True:
         design = replicate_design(d, R * n, replicates=R, second_order=second_order, seed=seed, groups=g)
         X = _inputs(ppf, design.U)
@@ -263,38 +303,35 @@ def converge_replicates(
         parts = []
         for r in range(R):
             Xr = X[r * rows : (r + 1) * rows]
-            done = 0 if Y_old is None else Y_old[r].shape[0]
+            done = Y_old[r].shape[0] if r < len(Y_old) else 0
             new = _run(f, Xr[done:], evaluate, len(outs))
-            parts.append(new if Y_old is None else np.vstack([Y_old[r], new]))
+            parts.append(np.vstack([Y_old[r], new]) if done else new)
         Y = np.vstack(parts)
         _check_finite(Y, outs, X, params)
         res = replicate_indices(Y, design, conf_level=conf_level, names=params, outputs=outs)
         widest, where = _widest(res)
-        history.append((R * n, Y.shape[0], widest))
+        history.append((R * n, Y.shape[0], widest, R))
         if on_step is not None:
             on_step(R * n, widest)
-        if widest < target_ci or total_rows(2 * n) > max_samples:
-            if num_resamples:
-                res = replicate_indices(
-                    Y,
-                    design,
-                    conf_level=conf_level,
-                    names=params,
-                    outputs=outs,
-                    num_resamples=num_resamples,
-                    n_jobs=n_jobs,
-                )
+        grown = next_step(R, n, widest, target_ci, conf_level, MAX_GROWTH * R0)
+        done_now = widest < target_ci or total_rows(*grown) > max_samples
+        if done_now and num_resamples:
+            res = replicate_indices(
+                Y, design, conf_level=conf_level, names=params, outputs=outs, num_resamples=num_resamples,
+                n_jobs=n_jobs,
+            )  # fmt: skip
         if widest < target_ci:
             reason = (
                 f"target reached: every S1 and ST half-width is below {target_ci:g} at N={R * n} "
                 f"({R} replicates x {n}; {Y.shape[0]} model evaluations); the widest is {widest:.3g}"
             )
             return ReplicateConvergence(True, reason, res, R * n, Y.shape[0], tuple(history))
-        if total_rows(2 * n) > max_samples:
+        if total_rows(*grown) > max_samples:
             reason = (
-                f"stopped before reaching the target: doubling to N={2 * R * n} would need "
-                f"{total_rows(2 * n)} model evaluations, more than max_samples={max_samples}; the widest "
-                f"half-width is {widest:.3g} ({where}) at N={R * n}, target {target_ci:g}"
+                f"stopped before reaching the target: the next step ({grown[0]} replicates x {grown[1]}) "
+                f"would need {total_rows(*grown)} model evaluations, more than max_samples={max_samples}; "
+                f"the widest half-width is {widest:.3g} ({where}) at N={R * n} ({R} replicates x {n}), "
+                f"target {target_ci:g}"
             )
             return ReplicateConvergence(False, reason, res, R * n, Y.shape[0], tuple(history))
-        Y_old, n = parts, 2 * n
+        Y_old, (R, n) = parts, grown
