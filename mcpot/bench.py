@@ -261,9 +261,11 @@ def bench_sobol_target_ci(
 
     Before: today's loop before this change (:func:`mcpot.sensitivity.sobol.converge`: one scrambled
     design, bootstrap normal half-widths, 1000 resamples). After: :func:`mcpot.sensitivity.analyses.run_sobol`
-    with ``target_ci`` (8 replicate designs, Student-t half-widths). Both start at ``n_start`` base points,
-    double until every S1/ST half-width of every output is below ``target``, and run the three groupings
-    (parameter, category, kind) of ``sector`` with the same child seeds. Prints one line; returns the totals.
+    with ``target_ci`` (8 replicate designs to start, Student-t half-widths, replicates added as needed by
+    :func:`mcpot.sensitivity.sobol.convergence.next_step`). Both start at ``n_start`` base points, grow
+    (before: by doubling) until every S1/ST half-width of every output is below ``target``, and run the
+    three groupings (parameter, category, kind) of ``sector`` with the same child seeds. Prints one line;
+    returns the totals.
     """
     from mcpot.model.priors import load_priors
     from mcpot.sensitivity import sobol
@@ -299,7 +301,7 @@ def bench_sobol_target_ci(
     print(
         f"sobol --target-ci {target:g} ({sector}, 3 groupings, N from {n_start}): model runs needed before "
         f"(bootstrap) {b:,} [N = {', '.join(str(n) for _, n, _ in before)}; {t_before:.0f} s], after "
-        f"(8 replicates, t) {a:,} [N = {', '.join(str(n) for n in after.n)}; {t_after:.0f} s] -> "
+        f"(replicate-t, grown) {a:,} [N = {', '.join(str(n) for n in after.n)}; {t_after:.0f} s] -> "
         f"{b / a:.1f}x fewer (target >= 4x)"
     )
     reached = all(r for _, _, r in before) and bool(after.reached.all())
@@ -384,8 +386,9 @@ def bench_sobol_intervals(
 
     Before: :func:`mcpot.sensitivity.sobol.converge` (one scrambled design, bootstrap normal
     half-width, 1000 resamples). After: :func:`mcpot.sensitivity.sobol_replicates.converge_replicates`
-    (``replicates`` scrambled designs, Student-t half-width). Both start at 256 total base points and
-    double; the figure is the median over ``seeds`` of the model evaluations used when every S1 and
+    (``replicates`` scrambled designs, Student-t half-width). Both start at 256 total base points; before
+    doubles, after adds replicates or doubles (:func:`mcpot.sensitivity.sobol.convergence.next_step`). The
+    figure is the median over ``seeds`` of the model evaluations used when every S1 and
     ST half-width is below the target. Returns one dict per target.
     """
     from .sensitivity import sobol
