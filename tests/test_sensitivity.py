@@ -4,6 +4,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
@@ -183,3 +184,12 @@ def test_sobol_intervals_are_replicate_t_with_the_bootstrap_beside(tmp_path, cap
     printed = capsys.readouterr().out
     assert "4 independently scrambled designs" in printed and "Student t" in printed
     assert "*_bootstrap" in printed
+    grown = tmp_path / "t"
+    assert main([*args[:-1], str(grown), "--replicates", "4", "--target-ci", "0.3"]) == 0
+    printed = capsys.readouterr().out
+    assert "from N = 64 base points in 4 independently scrambled designs" in printed
+    assert "below 0.3" in printed and "convergence cement/parameter: target reached" in printed
+    steps = pd.read_csv(grown / "convergence.csv")
+    assert {"n", "replicates", "evaluations", "widest_conf"} <= set(steps.columns)
+    for _, g in steps.groupby("grouping"):  # every step adds runs, none is thrown away
+        assert (np.diff(g.evaluations) > 0).all() and (np.diff(g.replicates) >= 0).all()

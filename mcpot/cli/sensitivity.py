@@ -13,10 +13,15 @@ def cmd_sobol(args: argparse.Namespace) -> int:
 
     res = run_sobol(sensitivity_config(args, args.samples), priors_dir=args.priors, out_dir=args.out)
     cfg = res.config
+    design = (
+        f"N = {cfg.samples} base points in {cfg.replicates} independently scrambled designs"
+        if cfg.target_ci is None
+        else f"from N = {cfg.samples} base points in {cfg.replicates} independently scrambled designs, "
+        f"grown per grouping until every half-width is below {cfg.target_ci:g} (see the convergence lines)"
+    )
     print(
-        f"Sobol indices (N = {cfg.samples} base points in {cfg.replicates} independently scrambled designs, "
-        f"seed {cfg.seed}, reading: {cfg.reading_label}); ST = total index ± its {cfg.conf_level:.0%} "
-        f"half-width from the spread of the {cfg.replicates} replicate estimates (Student t)"
+        f"Sobol indices ({design}, seed {cfg.seed}, reading: {cfg.reading_label}); ST = total index ± its "
+        f"{cfg.conf_level:.0%} half-width from the spread of the replicate estimates (Student t)"
         + (
             "; sobol.csv has the bootstrap beside it (*_bootstrap, too wide: it treats Sobol' points "
             "as i.i.d.)"
