@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
 
 from mcpot.errors import McpotError
 from mcpot.sensitivity.checks import Evaluator, Model, Ppf, _check_finite, _check_power_of_two, _labels
@@ -28,7 +27,7 @@ from mcpot.sensitivity.sobol.design import (
     saltelli_design,
 )
 from mcpot.sensitivity.sobol.indices import SobolIndices
-from mcpot.sensitivity.sobol.replicates import ReplicateIndices, replicate_indices
+from mcpot.sensitivity.sobol.replicates import ReplicateIndices, _t_quantile, replicate_indices
 
 
 # ---------------------------------------------------------------------------------- convergence
@@ -215,10 +214,6 @@ class ReplicateConvergence:
     history: tuple[tuple[int, int, float, int], ...]
 
 
-def _t_quantile(replicates: int, conf_level: float) -> float:
-    return float(student_t.ppf(0.5 + conf_level / 2.0, replicates - 1))
-
-
 def next_step(
     replicates: int, n: int, widest: float, target_ci: float, conf_level: float, max_replicates: int
 ) -> tuple[int, int]:
@@ -230,6 +225,24 @@ def next_step(
     looks are taken), provided ``n >= MIN_GROWTH_POINTS`` and ``R' <= max_replicates``; otherwise
     double the points of every replicate. Either way every earlier evaluation is reused, and a step
     costs at most as much as doubling.
+
+    Parameters
+    ----------
+    replicates, n : int
+        Replicates ``R`` and base points per replicate now.
+    widest : float
+        Widest S1/ST half-width now (index units).
+    target_ci : float
+        Target half-width (index units).
+    conf_level : float
+        Confidence level of the intervals.
+    max_replicates : int
+        Most replicates allowed.
+
+    Returns
+    -------
+    tuple of int
+        ``(R', n')``: either ``(R' > R, n)`` or ``(R, 2 n)``.
     """
     sd = widest * math.sqrt(replicates) / _t_quantile(replicates, conf_level)
     if n >= MIN_GROWTH_POINTS:

@@ -152,11 +152,15 @@ class ReplicateIndices:
         return frame.reset_index(drop=True)
 
 
+def _t_quantile(replicates: int, conf_level: float) -> float:
+    """Return ``t_{R-1}``, the two-sided Student-t quantile of level ``conf_level`` for ``R`` replicates."""
+    return float(student_t.ppf(0.5 + conf_level / 2.0, replicates - 1))
+
+
 def _t_interval(reps: np.ndarray, conf_level: float) -> tuple[np.ndarray, np.ndarray]:
     """Return the mean over axis 0 and the Student-t half-width ``t_{R-1} sd / sqrt(R)``."""
     r = reps.shape[0]
-    q = student_t.ppf(0.5 + conf_level / 2.0, r - 1)
-    return reps.mean(axis=0), q * reps.std(axis=0, ddof=1) / math.sqrt(r)
+    return reps.mean(axis=0), _t_quantile(r, conf_level) * reps.std(axis=0, ddof=1) / math.sqrt(r)
 
 
 def replicate_indices(
