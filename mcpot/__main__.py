@@ -2,4 +2,5 @@
 
 from mcpot.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing it (autosummary does) runs nothing
+    raise SystemExit(main())
