@@ -14,6 +14,7 @@ Nothing here is a test: it prints what it measures. Sections:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import statistics
@@ -308,6 +309,54 @@ def bench_sobol_target_ci(
     return {"before": b, "after": a, "ratio": b / a, "reached": reached}
 
 
+def bench_sobol_oracle(
+    sector: str = "steel",
+    target: float = 0.05,
+    sizes: tuple[int, ...] = (256, 512, 1024, 2048),
+    seeds: int = 16,
+) -> dict[str, float]:
+    """The most any interval could save at ``--target-ci target``: an oracle that knows the spread.
+
+    For every grouping of ``sector``, the widest S1/ST 95% half-width ``1.96 sd`` of one scrambled
+    Saltelli design of ``N`` base points, ``sd`` measured over ``seeds`` independent scramblings at each
+    ``N`` of ``sizes``; the oracle's N is where that half-width meets ``target`` (log-log interpolation
+    between the two sizes around it; the largest size if none is below). Prints one line per grouping
+    and the oracle's model runs, which the before/after lines of :func:`bench_sobol_target_ci` can be
+    set against.
+    """
+    from mcpot.model.priors import load_priors
+    from mcpot.sensitivity.sector import GROUPINGS, SectorModel
+    from mcpot.sensitivity.sobol.design import design_rows, saltelli_design
+    from mcpot.sensitivity.sobol.estimators import _point_estimates, _split
+
+    model = SectorModel.build(load_priors(None, (sector,)), sector)
+    print(f"sobol oracle ({sector}, target {target:g}; spread of one design over {seeds} seeds) [{_load()}]")
+    runs = 0.0
+    for grouping in GROUPINGS:
+        groups = model.group_labels(grouping)
+        g = len(dict.fromkeys(groups)) if groups else model.dim
+        widest = []
+        for n in sizes:
+            est = []
+            for s in range(seeds):
+                U = saltelli_design(model.dim, n, second_order=False, seed=10_000 + s, groups=groups)
+                s1, st, _ = _point_estimates(_split(model(model.sobol_ppf(U)), n, g, False))
+                est.append(np.stack([s1, st]))
+            widest.append(1.96 * float(np.array(est).std(axis=0, ddof=1).max()))
+        n_star = float(sizes[0] if widest[0] <= target else sizes[-1])
+        for (n0, w0), (n1, w1) in itertools.pairwise(zip(sizes, widest, strict=True)):
+            if w0 > target >= w1:
+                n_star = n0 * (n1 / n0) ** (math.log(w0 / target) / math.log(w0 / w1))
+                break
+        runs += n_star * design_rows(model.dim, 1, second_order=False, groups=groups)
+        print(
+            f"  {grouping:9s} widest 1.96 sd at N = {', '.join(map(str, sizes))}: "
+            f"{', '.join(f'{w:.4f}' for w in widest)} -> oracle N = {n_star:.0f}"
+        )
+    print(f"  oracle model runs {runs:,.0f} (with the true spread known; no interval can need fewer)")
+    return {"runs": runs}
+
+
 def main(quick: bool = False, sobol: bool = True, e2e: bool = False, repeats: int = 3) -> None:
     """Print every section (each with the load average when it started).
 
@@ -377,6 +426,7 @@ def main(quick: bool = False, sobol: bool = True, e2e: bool = False, repeats: in
         for message in s["warnings"]:
             print(f"  (SALib warned, once per sector: {message})")
         bench_sobol_target_ci()
+        bench_sobol_oracle()
 
 
 def bench_sobol_intervals(
