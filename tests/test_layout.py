@@ -25,6 +25,7 @@ LAYERS = {
     "bench": 4,
     "docs_figures": 4,
     "bench_plain": 4,
+    "bench_sobol": 4,
     "__main__": 6,
     "__init__": 6,
 }

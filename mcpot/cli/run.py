@@ -130,7 +130,12 @@ def print_growth(result, w) -> None:
 
 @command("bench")
 def cmd_bench(args: argparse.Namespace) -> int:
+    from mcpot.bench import load_average
     from mcpot.bench import main as bench
 
-    bench(quick=args.quick, sobol=not args.no_sobol, e2e=args.e2e)
+    bench(quick=args.quick, e2e=args.e2e)
+    if not (args.no_sobol or args.quick or args.e2e):
+        from mcpot.bench_sobol import report
+
+        report(load_average)
     return 0
