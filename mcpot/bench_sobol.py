@@ -40,9 +40,10 @@ def bench_sobol(n: int = 2**13, resamples: int = 1000, jobs: int = 2) -> dict[st
     """mcpot's Sobol analysis vs SALib's ProblemSpec pipeline on the same design (3 sectors x 5 outputs)."""
     from SALib import ProblemSpec
 
+    from mcpot.engine.evaluate import rows_evaluator
     from mcpot.model.priors import load_priors
     from mcpot.sensitivity import sobol
-    from mcpot.sensitivity.analyses import SensitivityConfig, _engine
+    from mcpot.sensitivity.analyses import SensitivityConfig
     from mcpot.sensitivity.sector import SectorModel
 
     priors = load_priors()
@@ -63,7 +64,7 @@ def bench_sobol(n: int = 2**13, resamples: int = 1000, jobs: int = 2) -> dict[st
             num_resamples=resamples,
             seed=seed,
             n_jobs=jobs,
-            evaluate=_engine(cfg),
+            evaluate=rows_evaluator(cfg),
             names=model.names,
         )
         t_ours += time.perf_counter() - t
@@ -113,9 +114,10 @@ def bench_sobol_target_ci(
     three groupings (parameter, category, kind) of ``sector`` with the same child seeds. Prints one line;
     returns the totals.
     """
+    from mcpot.engine.evaluate import rows_evaluator
     from mcpot.model.priors import load_priors
     from mcpot.sensitivity import sobol
-    from mcpot.sensitivity.analyses import SensitivityConfig, _engine, run_sobol
+    from mcpot.sensitivity.analyses import SensitivityConfig, run_sobol
     from mcpot.sensitivity.sector import GROUPINGS, SectorModel
 
     cfg = SensitivityConfig(
@@ -136,7 +138,7 @@ def bench_sobol_target_ci(
             seed=cfg.child_seed(0, j),
             n_jobs=jobs,
             groups=model.group_labels(grouping),
-            evaluate=_engine(cfg),
+            evaluate=rows_evaluator(cfg),
             names=model.names,
         )
         before.append((conv.evaluations, conv.n, conv.reached))

@@ -11,6 +11,7 @@ dask is an optional dependency (``pip install "mcpot[dask]"``), imported only wh
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import time
@@ -328,3 +329,14 @@ def evaluate_rows(
         fn, tasks = _Rows(f, X), ranges
     parts = list(map_ordered(fn, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler))
     return np.concatenate(parts) if parts else np.asarray(f(X[:0]))
+
+
+def rows_evaluator(cfg) -> Callable:
+    """:func:`evaluate_rows` with a configuration's execution settings: ``evaluate(f, X)``.
+
+    ``cfg`` is any configuration with ``chunk``, ``jobs``, ``backend`` and ``scheduler`` fields
+    (the analyses' configs); the result is picklable, as the analyses pass it on.
+    """
+    return functools.partial(
+        evaluate_rows, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
+    )

@@ -18,7 +18,7 @@ import pandas as pd
 from mcpot import progress
 from mcpot.engine import runs
 from mcpot.engine.chunks import check_run_settings
-from mcpot.engine.evaluate import check_backend, evaluate_rows
+from mcpot.engine.evaluate import check_backend, rows_evaluator
 from mcpot.engine.sampling import Seeded
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
@@ -158,12 +158,6 @@ def _warn_correlations(priors, what: str) -> None:
         )
 
 
-def _engine(cfg: SensitivityConfig):
-    return functools.partial(
-        evaluate_rows, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
-    )
-
-
 def _save(kind: str, cfg: SensitivityConfig, priors, tables, t0, started, out_dir, runs_root, write, **extra):
     """Store a finished analysis in a run folder (unless ``write`` is False); its path or None."""
     if not write:
@@ -191,7 +185,7 @@ def _sobol_one(model: SectorModel, cfg: SensitivityConfig, groups, seed: int, on
         conf_level=cfg.conf_level,
         seed=seed,
         groups=groups,
-        evaluate=_engine(cfg),
+        evaluate=rows_evaluator(cfg),
         names=model.names,
         num_resamples=cfg.resamples if cfg.bootstrap else 0,
         n_jobs=1 if cfg.backend == "dask" else cfg.jobs,
@@ -306,7 +300,7 @@ def run_morris(
             num_resamples=cfg.resamples,
             conf_level=cfg.conf_level,
             seed=cfg.child_seed(i),
-            evaluate=_engine(cfg),
+            evaluate=rows_evaluator(cfg),
             names=model.names,
             quantile_range=quantile_range,
         )

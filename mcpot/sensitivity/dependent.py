@@ -35,7 +35,7 @@ import pandas as pd
 
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig, draw
-from mcpot.engine.evaluate import check_backend, evaluate_rows, map_ordered
+from mcpot.engine.evaluate import check_backend, map_ordered, rows_evaluator
 from mcpot.engine.sampling import Seeded, spearman_to_pearson
 from mcpot.errors import McpotError
 from mcpot.model.kernel import READINGS
@@ -144,12 +144,6 @@ class _UnitModel:
         return self.model(self.model.ppf(U))
 
 
-def _engine(f, cfg: DependenceConfig):
-    return functools.partial(
-        evaluate_rows, f, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
-    )
-
-
 def _identity(U: np.ndarray) -> np.ndarray:
     return U
 
@@ -205,7 +199,7 @@ def run_dependence(
             )
         )
         sh = shapley_effects(
-            _engine(_UnitModel(model), cfg),
+            functools.partial(rows_evaluator(cfg), _UnitModel(model)),
             _identity,
             normal_score_correlation(space),
             np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(i, 0))),

@@ -35,7 +35,6 @@ The verdict is ``robust`` if it holds under every variant, else ``depends on <va
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,7 +44,7 @@ import pandas as pd
 
 from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig, draw
-from mcpot.engine.evaluate import check_backend, evaluate_rows
+from mcpot.engine.evaluate import check_backend, rows_evaluator
 from mcpot.engine.sampling import Seeded
 from mcpot.errors import McpotError
 from mcpot.model.overrides import apply_overrides
@@ -184,9 +183,7 @@ def _measure(cfg: RobustnessConfig, v: Variant, sector: str, i: int, k: int, ban
         outputs=outputs,
         replicates=cfg.replicates,
         seed=seed,
-        evaluate=functools.partial(
-            evaluate_rows, chunk=cfg.chunk, n_jobs=cfg.jobs, backend=cfg.backend, scheduler=cfg.scheduler
-        ),
+        evaluate=rows_evaluator(cfg),
         names=model.names,
     )
     rows = []
