@@ -52,6 +52,30 @@ def test_lhs_block_is_stratified():
         assert_array_equal(np.sort(np.floor(col * BLOCK)), np.arange(BLOCK))
 
 
+@pytest.mark.parametrize(
+    ("seed", "n", "d"), [(1, BLOCK, 78), (2, BLOCK, 1), (3, 7, 5), (4, 1, 3), (5, 3000, 2)]
+)
+def test_compiled_lhs_is_scipys_bitwise(seed, n, d):
+    from scipy.stats import qmc
+
+    from mcpot.engine.lhs import latin_hypercube
+    from mcpot.engine.sampling import block_generator
+
+    expected = qmc.LatinHypercube(d=d, rng=block_generator(seed, 3)).random(n)
+    assert_array_equal(latin_hypercube(block_generator(seed, 3), n, d), expected)
+
+
+def test_compiled_lhs_draws_more_when_its_raw_draws_run_out(monkeypatch):
+    from scipy.stats import qmc
+
+    import mcpot.engine.lhs as lhs
+    from mcpot.engine.sampling import block_generator
+
+    monkeypatch.setattr(lhs, "RAW_PER_ELEMENT", 0.01)  # far too few: the pass must be redone with more
+    expected = qmc.LatinHypercube(d=6, rng=block_generator(9, 0)).random(500)
+    assert_array_equal(lhs.latin_hypercube(block_generator(9, 0), 500, 6), expected)
+
+
 def test_copula_reaches_target_rank_correlation_and_keeps_marginals():
     R = np.array([[1.0, 0.7, 0.0], [0.7, 1.0, -0.4], [0.0, -0.4, 1.0]])
     U = apply_copula(unit_samples("mc", 2, 3, 0, 5 * BLOCK), copula_factor(R))

@@ -9,7 +9,8 @@ Designs
 ``mc``
     Independent uniforms from each block's own stream (PCG64).
 ``lhs``
-    A Latin hypercube per block (``scipy.stats.qmc.LatinHypercube``): stratified within each block of
+    A Latin hypercube per block (``scipy.stats.qmc.LatinHypercube``'s, computed without the GIL by
+    :mod:`mcpot.engine.lhs`): stratified within each block of
     ``BLOCK`` samples, so memory stays bounded for any N (one global hypercube over 10^7 samples would
     need the whole permutation in memory).
 ``sobol``
@@ -63,9 +64,9 @@ def unit_block(design: str, seed: int, dim: int, block: int, size: int = BLOCK) 
     if design == "mc":
         return block_generator(seed, block).random((BLOCK, dim))[:size]
     if design == "lhs":
-        from scipy.stats import qmc  # scipy.stats is slow to import: only where a design is drawn
+        from mcpot.engine.lhs import latin_hypercube  # numba: loaded only where a hypercube is drawn
 
-        return qmc.LatinHypercube(d=dim, rng=block_generator(seed, block)).random(BLOCK)[:size]
+        return latin_hypercube(block_generator(seed, block), BLOCK, dim)[:size]
     if design == "sobol":
         return sobol_points(seed, dim, block * BLOCK, block * BLOCK + size)
     raise ValueError(f"unknown design {design!r}; choose one of {', '.join(DESIGNS)}")
