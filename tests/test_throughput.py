@@ -61,6 +61,42 @@ def test_evaluate_writes_what_flatten_stacks(reading, horizon):
         evaluate(space, X, horizon, reading, out=buffer)
 
 
+def test_compiled_report_reading_is_numpys_bitwise_in_the_corners(monkeypatch):
+    import mcpot.model.space as space_module
+
+    space = ParameterSpace(load_priors(), "report")
+    X = space.ppf(np.random.default_rng(3).uniform(0.01, 0.99, (200, space.dim)))
+    col = {n: i for i, n in enumerate(space.names)}
+    X[0, col["steel.energy_management.S"]] = 1e-3  # adoption jumps to K_max at once
+    X[1, col["steel.energy_management.K_max"]] = 0.01  # below K0: the ceiling rule binds
+    X[2, col["cement.automatic_control.S"]] = 0.0  # 1/S^2 = inf: NaN, as numpy gives
+    X[3, col["petrochemical.energy_management.K0"]] = np.nan
+    compiled = evaluate(space, X, 2050, "report")
+    monkeypatch.setattr(space_module, "_compiled_report", lambda *args: False)
+    numpy_path = evaluate(space, X, 2050, "report")
+    assert np.array_equal(compiled, numpy_path, equal_nan=True)
+    assert np.isnan(compiled[3]).any() and np.isfinite(compiled[1]).all()
+
+
+def test_compiled_report_reading_leaves_the_overflowing_tail_to_numpy():
+    from mcpot.model.compiled import report_sector
+
+    space = ParameterSpace(load_priors(), "report")
+    X = space.ppf(np.full((4, space.dim), 0.5))
+    X[1, space.names.index("steel.energy_management.steepness")] = 2000.0
+    X[1, space.names.index("steel.energy_management.midpoint")] = X[1, 0] + 0.36  # 2022: -z = 720 > 709
+    years = model_years(2035)
+    p = space.sector_params(X, "steel")
+    view = np.full((4, 200), -1.0)
+    half = -0.5 * (years - 2022.0) ** 2
+    at = np.full((4, years.size), 1.0)
+    assert not report_sector(p, half, np.arange(4), at, np.array([3, 13]), view)
+    assert (view == -1.0).all()  # nothing written: numpy's path takes the sector
+    expected = flatten(evaluate_sectors(space, X, years, "report"), space, "report")
+    assert_array_equal(evaluate(space, X, 2035, "report"), expected)
+    assert 0 < expected[1, 0] < 1e-300  # exp(z) itself, a subnormal potential
+
+
 @pytest.mark.parametrize(
     "dist",
     [

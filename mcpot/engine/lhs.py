@@ -22,7 +22,7 @@ RAW_PER_ELEMENT = 0.75
 
 @numba.njit(nogil=True, cache=True)
 def _fill(u: np.ndarray, raw: np.ndarray, out: np.ndarray) -> bool:
-    """``out[n, d] = (perm - u) / n`` with one shuffled ``perm`` of ``1..n`` per column; False if
+    """``out[d, n] = (perm - u.T) / n`` with one shuffled ``perm`` of ``1..n`` per dimension; False if
     ``raw`` ran out (``out`` is then incomplete)."""
     n, d = u.shape
     perm = np.empty(n, dtype=np.int64)
@@ -48,12 +48,13 @@ def _fill(u: np.ndarray, raw: np.ndarray, out: np.ndarray) -> bool:
                     break
             perm[i], perm[j] = perm[j], perm[i]
         for i in range(n):
-            out[i, col] = (perm[i] - u[i, col]) / n
+            out[col, i] = (perm[i] - u[i, col]) / n
     return True
 
 
 def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
-    """``scipy.stats.qmc.LatinHypercube(d=d, rng=rng).random(n)`` for a fresh PCG64 ``rng``: ``[n, d]``.
+    """``scipy.stats.qmc.LatinHypercube(d=d, rng=rng).random(n)``: ``[n, d]``, column-major (each
+    dimension's points contiguous, as :mod:`mcpot.engine.sampling` hands them to the priors).
 
     Parameters
     ----------
@@ -66,7 +67,7 @@ def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
     u = rng.random((n, d))  # what rng.uniform(size=(n, d)) draws
     bits = rng.bit_generator
     raw = bits.random_raw(int(RAW_PER_ELEMENT * n * d) + 64)
-    out = np.empty((n, d))
+    out = np.empty((d, n))
     while not _fill(u, raw, out):
         raw = np.concatenate([raw, bits.random_raw(raw.size // 8 + 64)])
-    return out
+    return out.T

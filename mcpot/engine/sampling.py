@@ -90,12 +90,16 @@ def sobol_points(seed: int, dim: int, start: int, stop: int) -> np.ndarray:
 
 
 def unit_samples(design: str, seed: int, dim: int, start: int, stop: int) -> np.ndarray:
-    """Rows ``[start, stop)`` of the design, independent of how a run is chunked."""
+    """Rows ``[start, stop)`` of the design, independent of how a run is chunked.
+
+    Column-major (Fortran order): each input's draws are contiguous, for the priors' ``ppf`` and the
+    model, which read them input by input.
+    """
     if design == "sobol":
-        return sobol_points(seed, dim, start, stop)
+        return np.asfortranarray(sobol_points(seed, dim, start, stop))
     first, last = start // BLOCK, (stop - 1) // BLOCK
     blocks = [unit_block(design, seed, dim, b) for b in range(first, last + 1)]
-    return np.concatenate(blocks)[start - first * BLOCK : stop - first * BLOCK]
+    return np.concatenate([b.T for b in blocks], axis=1)[:, start - first * BLOCK : stop - first * BLOCK].T
 
 
 def spearman_to_pearson(rho: np.ndarray) -> np.ndarray:
@@ -132,7 +136,7 @@ def apply_copula(U: np.ndarray, L: np.ndarray) -> np.ndarray:
     if active.size == 0:
         return U
     Z = ndtri(U[:, active])
-    out = U.copy()
+    out = U.copy(order="K")  # the layout of U
     Ls = L[np.ix_(active, active)]
     for i in range(active.size):
         acc = Z[:, 0] * Ls[i, 0]

@@ -276,10 +276,15 @@ def evaluate(
     col = 0
     for (sector, sp), width in zip(space.sectors.items(), widths, strict=True):
         p = space.sector_params(X, sector)
-        er = category_potentials(p, years, reading)
-        total = er.sum(axis=1)
         present = [c for c, inc in enumerate(sp.included) if inc]
         view = Y[:, col : col + width]
+        col += width
+        if reading == "report" and _compiled_report(p, years, present, view):
+            if growth:
+                view[:, -2], view[:, -1] = growth_after_2035(view[:, -(2 * t + 4) : -(t + 4)], years)
+            continue
+        er = category_potentials(p, years, reading)
+        total = er.sum(axis=1)
         k = len(present)
         for i, c in enumerate(present):
             view[:, i * t : (i + 1) * t] = er[:, c, :]
@@ -298,5 +303,18 @@ def evaluate(
         if growth:
             peak, ratio = growth_after_2035(total, years)
             view[:, -2], view[:, -1] = peak, ratio
-        col += width
     return Y
+
+
+def _compiled_report(p: SectorParams, years: np.ndarray, present: list[int], view: np.ndarray) -> bool:
+    """:func:`mcpot.model.compiled.report_sector` for one sector (False: numpy must do it)."""
+    from mcpot.model.compiled import report_sector  # numba: loaded where the model is evaluated
+
+    return report_sector(
+        p,
+        -0.5 * (years.astype(float) - BASE_YEAR) ** 2,
+        np.asarray(present, dtype=np.int64),
+        interpolate(p.emissions, p.emission_years, years),
+        np.asarray([int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS], dtype=np.int64),
+        view,
+    )
