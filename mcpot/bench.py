@@ -4,6 +4,8 @@ Nothing here is a test: it prints what it measures. Sections:
 
 - kernel: sample-category-years per second of equations (1)-(2) vs a floor (``numpy.exp`` then in-place
   ``scipy.special.expit`` over as many elements) and vs a per-sample Python loop with ``math.exp``;
+- chunk stages: the Latin hypercube and the model per stream block, scipy's/numpy's vs mcpot's compiled
+  code, on one thread and in two (:func:`bench_stages`);
 - parallel: ``--jobs 2`` vs ``--jobs 1`` at 10^6 samples (repeated), and the loky and threading backends;
 - plain numpy: ``mcpot run`` vs the script a researcher would write (:mod:`mcpot.bench_plain`): wall time,
   peak memory, and the distance between the two sets of percentiles in Monte Carlo errors;
@@ -89,6 +91,57 @@ def bench_kernel(n: int = 200_000) -> dict[str, float]:
         "ratio_floor": t_floor / t_kernel,
         "ratio_loop": t_loop / t_kernel,
     }
+
+
+def _per_call(fn, reps: int, repeat: int = 3) -> tuple[float, float]:
+    """Seconds per call of ``fn`` on one thread, and per call while two threads call it at once (each
+    the best of ``repeat`` timings of ``reps`` calls)."""
+    fn()
+    half = max(1, reps // 2)
+
+    def two_threads():
+        threads = [threading.Thread(target=lambda: [fn() for _ in range(half)]) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    one = _best(lambda: [fn() for _ in range(reps)], repeat) / reps
+    return one, _best(two_threads, repeat) / (2 * half)
+
+
+def bench_stages(reps: int = 24) -> tuple[int, list[tuple[str, float, float]]]:
+    """Two stages of a chunk, each as scipy/numpy computes it and as mcpot's compiled code does (the
+    same numbers): seconds per stream block of the 3-sector model on one thread and in two threads.
+
+    Returns the number of inputs and ``(stage, one thread, two threads)`` rows.
+    """
+    from scipy.stats import qmc
+
+    from mcpot.engine.lhs import latin_hypercube
+    from mcpot.engine.sampling import BLOCK, block_generator, unit_samples
+    from mcpot.model.priors import load_priors
+    from mcpot.model.space import ParameterSpace, evaluate
+
+    space = ParameterSpace(load_priors(), "report")
+    d = space.dim
+    X = space.ppf(unit_samples("lhs", 1, d, 0, BLOCK))
+    local = threading.local()  # one output matrix per thread, reused as a chunk reuses its own
+
+    def out() -> np.ndarray:
+        if not hasattr(local, "Y"):
+            local.Y = evaluate(space, X)
+        return local.Y
+
+    stages = {
+        "Latin hypercube, scipy.stats.qmc": lambda: qmc.LatinHypercube(d=d, rng=block_generator(1, 0)).random(
+            BLOCK
+        ),
+        "Latin hypercube, mcpot.engine.lhs": lambda: latin_hypercube(block_generator(1, 0), BLOCK, d),
+        "model, numpy path": lambda: evaluate(space, X, out=out(), compiled=False),
+        "model, compiled report reading": lambda: evaluate(space, X, out=out()),
+    }
+    return d, [(name, *_per_call(fn, reps)) for name, fn in stages.items()]
 
 
 def measure(code: str) -> tuple[float, float]:
@@ -211,6 +264,18 @@ def main(quick: bool = False, e2e: bool = False, repeats: int = 3) -> None:
         print(
             f"  per-sample Python loop {k['loop_s']:.2f} s (extrapolated from 2,000 samples) -> kernel is "
             f"{k['ratio_loop']:.0f}x faster (target >= 100x)"
+        )
+        d, stages = bench_stages()
+        print(f"chunk stages (ms per stream block of 8192 samples, 3 sectors, {d} inputs) [{load_average()}]")
+        for name, one, two in stages:
+            print(
+                f"  {name:<34} 1 thread {one * 1e3:6.1f}, 2 threads {two * 1e3:6.1f} -> {one / two:.2f}x "
+                "in two threads"
+            )
+        (_, lhs_scipy, _), (_, lhs_ours, _), (_, model_numpy, _), (_, model_ours, _) = stages
+        print(
+            f"  compiled vs scipy/numpy on one thread: hypercube {lhs_scipy / lhs_ours:.2f}x, model "
+            f"{model_numpy / model_ours:.2f}x (tested to give the same numbers)"
         )
     print(
         f"parallel (mcpot run, 3 sectors, 10^6 samples, LHS; wall time of the process, start-up included; "

@@ -5,8 +5,8 @@
 operations in the same order, so the numbers are identical (tests compare them bitwise). The two
 exponentials of a potential stay with numpy (its vectorised ``exp``, four times numba's); the
 arithmetic around them and the writes into the output matrix run in numba with the GIL released.
-On threads the numpy version's hundreds of small operations per block wait on one another for the
-GIL; here a block of a sector is five long operations.
+The numpy version is hundreds of small operations per block, each a pass over memory and a call
+through Python; here a block of a sector is five long passes (``mcpot bench``, "chunk stages", times both).
 """
 
 from __future__ import annotations

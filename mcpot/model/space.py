@@ -259,11 +259,14 @@ def evaluate(
     horizon: int = 2035,
     reading: str = "report",
     out: np.ndarray | None = None,
+    compiled: bool = True,
 ) -> np.ndarray:
     """All outputs of all sectors for inputs ``X[N, D]``: ``Y[N, M]`` (see :func:`output_columns`).
 
     The same numbers as ``flatten(evaluate_sectors(...))``, written straight into one matrix (``out``
     if given, e.g. a buffer reused across blocks): no share array ``[N, C, T]``, no concatenation.
+    The report reading runs compiled (:mod:`mcpot.model.compiled`, bitwise the same numbers);
+    ``compiled=False`` takes the numpy path for it too (the reference, and the benchmark's baseline).
     """
     years = model_years(horizon)
     t, n = years.size, X.shape[0]
@@ -279,7 +282,7 @@ def evaluate(
         present = [c for c, inc in enumerate(sp.included) if inc]
         view = Y[:, col : col + width]
         col += width
-        if reading == "report" and _compiled_report(p, years, present, view):
+        if compiled and reading == "report" and _compiled_report(p, years, present, view):
             if growth:
                 view[:, -2], view[:, -1] = growth_after_2035(view[:, -(2 * t + 4) : -(t + 4)], years)
             continue
