@@ -137,6 +137,39 @@ def test_calibration_adds_batches_of_populations_until_the_verdicts_settle():
     )
 
 
+def test_calibration_bar_ends_full_when_populations_stop_early(monkeypatch):
+    import io
+
+    from tqdm import tqdm
+
+    import mcpot.stress.calibration.command as command
+
+    bars = []
+
+    def bar(total, desc, unit):
+        bars.append(tqdm(total=total, desc=desc, unit=unit, file=io.StringIO()))
+        return bars[-1]
+
+    def draw(replicates, start, on_generation):  # each population stops after 300 of its 1000 runs
+        for _ in range(replicates):
+            on_generation({"n_simulations": 300, "epsilon": 0.1, "acceptance_rate": 0.5})
+        return tuple(range(start, start + replicates))
+
+    batches = []
+    monkeypatch.setattr(command.progress, "bar", bar)
+    monkeypatch.setattr(
+        command,
+        "verdicts",
+        lambda posts, X, confidence: batches.append(posts) or pd.DataFrame({"verdict": ["x"]}),
+    )
+    monkeypatch.setattr(command, "settled", lambda table, resolution: np.array([len(batches) >= 2]))
+    posts, _ = command._populations(
+        draw, None, batch=2, most=6, confidence=0.9, resolution=0.3, desc="c", runs_per_population=1000
+    )
+    assert posts == (0, 1, 2, 3)  # a second batch, then settled
+    assert bars[0].n == bars[0].total == 4 * 300  # not 1,200 of a 4,000-run budget
+
+
 def test_discovery_finds_the_dominant_input(capsys):
     from mcpot.stress.runners import run_discover
 

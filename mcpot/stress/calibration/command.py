@@ -265,6 +265,8 @@ def _populations(draw, prior_X, *, batch, most, confidence, resolution, desc, ru
                 # at the cap, a decision that clears the threshold by less than a standard error is one
                 # another seed may not repeat: it is reported as undecided (and marked unsettled)
                 table.loc[~done, "verdict"] = UNDECIDED
+                bar.total = bar.n  # the budget was an upper bound: populations may stop early
+                bar.refresh()
                 return posts, table.assign(settled=done)
             bar.total += min(batch, most - len(posts)) * runs_per_population
             bar.refresh()
