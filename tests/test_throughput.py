@@ -88,7 +88,7 @@ def test_compiled_report_reading_leaves_the_overflowing_tail_to_numpy():
     half = -0.5 * (years - 2022.0) ** 2
     at = np.full((4, years.size), 1.0)
     assert not report_sector(p, half, np.arange(4), at, np.array([3, 13]), view)
-    assert (view == -1.0).all()  # nothing written: numpy's path takes the sector
+    assert (view == -1.0).all()  # one pass, stopped before writing: numpy's path takes the sector
     expected = flatten(evaluate_sectors(space, X, years, "report"), space, "report")
     assert_array_equal(evaluate(space, X, 2035, "report"), expected)
     assert 0 < expected[1, 0] < 1e-300  # exp(z) itself, a subnormal potential

@@ -79,9 +79,9 @@ def _write_outputs(buf, RF, present, emissions_at, band_at, view) -> None:
 
 
 def report_sector(p, half_dt2: np.ndarray, present: np.ndarray, emissions_at, band_at, view) -> bool:
-    """Write one sector's report-reading outputs into ``view[N, width]``; False (nothing written) where
-    some ``-z > 709`` (``exp(-z)`` would overflow: :func:`mcpot.model.readings._scaled_sigmoid`'s
-    tail, which numpy then handles).
+    """Write one sector's report-reading outputs into ``view[N, width]``; False where some ``-z > 709``
+    (``exp(-z)`` would overflow: :func:`mcpot.model.readings._scaled_sigmoid`'s tail): the rows before
+    that pass may be written, and the caller computes the whole sector with numpy instead.
 
     Parameters
     ----------

@@ -283,8 +283,9 @@ def evaluate(
         view = Y[:, col : col + width]
         col += width
         if compiled and reading == "report" and _compiled_report(p, years, present, view):
-            if growth:
-                view[:, -2], view[:, -1] = growth_after_2035(view[:, -(2 * t + 4) : -(t + 4)], years)
+            if growth:  # the total's columns follow the potentials' and the shares' (first = 0 here)
+                j = 2 * len(present) * t
+                view[:, -2], view[:, -1] = growth_after_2035(view[:, j : j + t], years)
             continue
         er = category_potentials(p, years, reading)
         total = er.sum(axis=1)
