@@ -16,6 +16,7 @@ LAYERS = {
     "errors": 0,
     "_version": 0,
     "progress": 0,
+    "precision": 0,
     "model": 1,
     "engine": 2,
     "sensitivity": 3,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcpot.engine import runs
+from mcpot.precision import plus_minus
 from mcpot.report import plots
 from mcpot.report.parts import MAX_FIGURES, TOTAL_YEARS, _figure, _fmt, _on_axes, _png_uri, _read_csv
 
@@ -81,7 +82,7 @@ def _sobol_groups(frame: pd.DataFrame) -> list[dict]:
             row = [out]
             for g in groups:
                 hit = cells.loc[(out, g)] if (out, g) in cells.index else None
-                row.append("" if hit is None else f"{hit['value']:.2f} ± {hit['conf']:.2f}")
+                row.append("" if hit is None else plus_minus(hit["value"], hit["conf"]))
             rows.append(row)
         tables.append(
             {

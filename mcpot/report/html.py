@@ -27,6 +27,7 @@ from mcpot.model.reference import Published
 from mcpot.report import plots
 
 __all__ = ["render_report", "write_report"]
+from mcpot.precision import plus_minus
 from mcpot.report.analyses import _sensitivity, _stress
 from mcpot.report.parts import (
     REPORT_NAME,
@@ -122,7 +123,7 @@ def _claims(claims: pd.DataFrame) -> list[tuple]:
             if np.isnan(row.model_p50)
             else f"{fmt(row.model_p50)} [{fmt(row.model_p5)}, {fmt(row.model_p95)}]"
         )
-        prob = f"{row.probability:.3f} ± {row.mc_se:.3f}"
+        prob = plus_minus(row.probability, row.mc_se, least=3)
         text = styled(_claim_text(row), "bold") if row.quantity == "band" else _claim_text(row)
         rows.append((row.sector, text, prob, interval))
     return rows

@@ -42,6 +42,7 @@ from mcpot.model.kernel import READINGS
 from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import available_sectors, load_priors
 from mcpot.model.space import ParameterSpace, output_columns
+from mcpot.precision import plus_minus
 from mcpot.sensitivity.distribution_free import RECOMMENDED_DELTA, delta_indices, pawn_indices
 from mcpot.sensitivity.sector import BAND_OUTPUTS, SectorModel, short
 from mcpot.sensitivity.shapley import shapley_effects
@@ -174,7 +175,7 @@ def _sentence(sector: str, output: str, unit: str, reading: str, method: str, ro
     what = output.split(".", 1)[1]
     label = BAND_OUTPUTS.get(what.split(".")[0], what.replace(".", " "))
     index = "Shapley effect" if method == "shapley" else "delta"
-    cited = ", ".join(f"{short(r[0])} ({r[1]:.2f} ± {r[2]:.2f})" for r in rows)
+    cited = ", ".join(f"{short(r[0])} ({plus_minus(r[1], r[2])})" for r in rows)
     return f"{sector} {label} [{unit}; reading {reading}], by {index} (± se): {cited}."
 
 

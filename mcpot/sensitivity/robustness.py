@@ -51,6 +51,7 @@ from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import DEFAULT_PRIORS_DIR, SectorPriors, available_sectors, load_priors, published
 from mcpot.model.space import ParameterSpace, output_columns
 from mcpot.model.variants import drop_correlations, scale_widths, swap_families
+from mcpot.precision import plus_minus
 from mcpot.sensitivity.sector import SectorModel, short
 from mcpot.sensitivity.sobol_replicates import analyze_replicates
 
@@ -268,8 +269,8 @@ def _label(kind: str, output: str) -> str:
 
 def _value(kind: str, r: dict) -> str:
     if kind == "top3":
-        return "; ".join(f"{n} ({r['st'][n][0]:.2f} ± {r['st'][n][1]:.2f})" for n in r["top"])
-    return f"{r['value']:.3f} ± {r['se']:.3f}" if kind == "probability" else f"{100 * r['value']:.2f}%"
+        return "; ".join(f"{n} ({plus_minus(*r['st'][n][:2])})" for n in r["top"])
+    return plus_minus(r["value"], r["se"], least=3) if kind == "probability" else f"{100 * r['value']:.2f}%"
 
 
 def run_robustness(

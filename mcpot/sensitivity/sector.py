@@ -18,6 +18,7 @@ import pandas as pd
 from mcpot.errors import McpotError
 from mcpot.model.kernel import SCENARIO_YEARS, model_years
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
+from mcpot.precision import plus_minus
 from mcpot.sensitivity import morris
 from mcpot.sensitivity.checks import Ppf
 from mcpot.sensitivity.sobol.dependent import CopulaPpf, dependent_sets, merge_groups
@@ -231,7 +232,7 @@ def drivers(table: pd.DataFrame, top: int = 3) -> pd.DataFrame:
         best = {k: ranked[k].iloc[0] for k in ("category", "kind") if len(ranked[k])}
 
         def cite(r):
-            return f"{short(r.parameter)} (ST {r.value:.2f} ± {r.conf:.2f})"
+            return f"{short(r.parameter)} (ST {plus_minus(r.value, r.conf)})"
 
         what = output.split(".", 1)[1]
         label = BAND_OUTPUTS.get(what.split(".")[0], what.replace(".", " "))
@@ -247,7 +248,7 @@ def drivers(table: pd.DataFrame, top: int = 3) -> pd.DataFrame:
         if best:
             sentence += (
                 " By group: "
-                + "; ".join(f"{k} {b.parameter} (ST {b.value:.2f} ± {b.conf:.2f})" for k, b in best.items())
+                + "; ".join(f"{k} {b.parameter} (ST {plus_minus(b.value, b.conf)})" for k, b in best.items())
                 + "."
             )
         rows.append(

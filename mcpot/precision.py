@@ -1,0 +1,23 @@
+"""Numbers printed with their uncertainty: the half-width to one significant digit, the value to match.
+
+``f"{v:.2f} ± {h:.2f}"`` prints an index known to ±0.004 as "0.07 ± 0.00", which reads as exact;
+:func:`plus_minus` prints "0.070 ± 0.004".
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def decimals(half_width: float, least: int = 2, most: int = 6) -> int:
+    """Decimals that show ``half_width`` to one significant digit (between ``least`` and ``most``)."""
+    if not math.isfinite(half_width) or half_width <= 0:
+        return least
+    return min(most, max(least, -math.floor(math.log10(half_width))))
+
+
+def plus_minus(value: float, half_width: float, least: int = 2) -> str:
+    """``value ± half_width`` with the half-width to one significant digit and the value to as many
+    decimals (at least ``least``): ``plus_minus(0.0703, 0.0041) == "0.070 ± 0.004"``."""
+    d = decimals(half_width, least)
+    return f"{value:.{d}f} ± {half_width:.{d}f}"

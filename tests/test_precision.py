@@ -1,0 +1,29 @@
+"""Numbers printed with their uncertainty show the half-width to one significant digit."""
+
+import math
+
+import pytest
+
+from mcpot.precision import decimals, plus_minus
+
+
+@pytest.mark.parametrize(
+    ("value", "half", "expected"),
+    [
+        (0.0703, 0.0041, "0.070 ± 0.004"),  # "0.07 ± 0.00" before: read as exact
+        (0.5512, 0.0213, "0.55 ± 0.02"),
+        (0.55, 0.15, "0.55 ± 0.15"),  # never fewer than two decimals
+        (0.3, 0.00004, "0.30000 ± 0.00004"),
+        (0.3, 1e-12, "0.300000 ± 0.000000"),  # at most six
+        (0.3, 0.0, "0.30 ± 0.00"),
+        (0.3, math.nan, "0.30 ± nan"),
+    ],
+)
+def test_plus_minus_by_hand(value, half, expected):
+    assert plus_minus(value, half) == expected
+
+
+def test_probabilities_keep_three_decimals():
+    assert plus_minus(0.476, 0.0016, least=3) == "0.476 ± 0.002"
+    assert plus_minus(0.47612, 0.00031, least=3) == "0.4761 ± 0.0003"
+    assert decimals(0.0096) == 3  # 0.0096 rounds to 0.010: three decimals still show it
