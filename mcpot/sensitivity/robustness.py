@@ -269,7 +269,7 @@ def _label(kind: str, output: str) -> str:
 
 def _value(kind: str, r: dict) -> str:
     if kind == "top3":
-        return "; ".join(f"{n} ({plus_minus(*r['st'][n][:2])})" for n in r["top"])
+        return "; ".join(f"{n} ({plus_minus(*r['st'][n])})" for n in r["top"])
     return plus_minus(r["value"], r["se"], least=3) if kind == "probability" else f"{100 * r['value']:.2f}%"
 
 
