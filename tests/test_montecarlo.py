@@ -150,6 +150,10 @@ def test_run_folder_manifest_and_round_trip(tmp_path):
     assert (out / "priors" / "cement.toml").read_text() == sp.text
     assert manifest["versions"]["numpy"] == np.__version__ and manifest["elapsed_s"] > 0
     assert not (out / "checkpoint.npz").exists()
+    phases = manifest["sessions"][-1]["phases_s"]
+    assert set(phases) == {"setup", "chunks", "tables"} == set(result.phases)
+    assert all(v >= 0 for v in phases.values()) and sum(phases.values()) <= manifest["elapsed_s"]
+    assert phases == {k: round(v, 3) for k, v in result.phases.items()}
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), result.summary)
     csv = pd.read_csv(out / "summary.csv")
     assert_array_equal(csv["value"].to_numpy(), result.summary["value"].to_numpy())

@@ -59,6 +59,11 @@ class RunResult:
         The run's manifest.
     histograms : dict of str to numpy.ndarray
         The full distribution of every output (as :func:`mcpot.engine.runs.load_histograms` returns it).
+    phases : dict of str to float
+        Seconds of this session by phase: ``setup`` (the chunk task and the pilot block that sets the
+        histogram grid), ``chunks`` (sampling, the model and the reductions: the part ``jobs`` runs in
+        parallel) and ``tables`` (the summary, claims and diagnostics tables; writing the files counts in the
+        session's ``elapsed_s`` only). Also in the manifest's last session, as ``phases_s``.
     """
 
     config: RunConfig
@@ -68,6 +73,7 @@ class RunResult:
     run_dir: Path | None
     manifest: dict
     histograms: dict = dataclasses.field(default_factory=dict, repr=False)
+    phases: dict = dataclasses.field(default_factory=dict)
 
     def cdf(self, output: str, value: float) -> float:
         """Fraction of samples with ``output <= value`` (read from the histogram, interpolated in a bin)."""
@@ -218,9 +224,11 @@ def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every
     t0 = time.perf_counter()
     stats, grid = state if state else (None, None)
     task = make_task(config, space, grid)
+    t1 = time.perf_counter()
     stats = simulate(
         task, stats, _on_chunk(task, run_dir, checkpoint_every), _progress(config, stats, progress)
     )
+    t2 = time.perf_counter()
     summary, claims = summary_table(stats, task), claims_table(stats, task)
     pairs = ceiling_pairs(space)
     below, outside = stats.extra[: len(pairs)], stats.extra[len(pairs) :]
@@ -228,28 +236,23 @@ def _execute(config, space, run_dir, manifest, state, progress, checkpoint_every
         [(s, c, b / stats.n, o / stats.n) for (s, c), b, o in zip(pairs, below, outside, strict=True)],
         columns=["sector", "category", "p_kmax_below_k0", "p_midpoint_outside_01"],
     )
-    if run_dir is not None:
-        for name, frame in (("summary", summary), ("claims", claims), ("diagnostics", diagnostics)):
-            runs.write_table(run_dir / f"{name}.csv", frame)
-            runs.write_table(run_dir / f"{name}.parquet", frame)
-        runs.save_arrays(
-            run_dir / "histograms.npz",
-            {
-                "output": np.asarray(task.column_names),
-                "counts": stats.hist,
-                "low": task.grid.low,
-                "width": task.grid.width,
-            },
-        )
-        manifest = runs.finish(run_dir, manifest, "complete", time.perf_counter() - t0, samples_done=stats.n)
-        (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
     histograms = {
         "output": np.asarray(task.column_names),
         "counts": stats.hist,
         "low": task.grid.low,
         "width": task.grid.width,
     }
-    return RunResult(config, summary, claims, diagnostics, run_dir, manifest, histograms)
+    phases = {"setup": t1 - t0, "chunks": t2 - t1, "tables": time.perf_counter() - t2}
+    if run_dir is not None:
+        for name, frame in (("summary", summary), ("claims", claims), ("diagnostics", diagnostics)):
+            runs.write_table(run_dir / f"{name}.csv", frame)
+            runs.write_table(run_dir / f"{name}.parquet", frame)
+        runs.save_arrays(run_dir / "histograms.npz", histograms)
+        manifest = runs.finish(
+            run_dir, manifest, "complete", time.perf_counter() - t0, phases, samples_done=stats.n
+        )
+        (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
+    return RunResult(config, summary, claims, diagnostics, run_dir, manifest, histograms, phases)
 
 
 def _on_chunk(task: ChunkTask, run_dir: Path | None, every: float):

@@ -236,10 +236,17 @@ def _prior_record(sector: str, sp: SectorPriors) -> dict:
     return record | {"text": None, "text_omitted": f"larger than {MANIFEST_PRIOR_TEXT} bytes: see the copy"}
 
 
-def finish(run_dir: Path, manifest: dict, status: str, elapsed: float, **extra) -> dict:
-    """Mark the run ``complete``, ``failed`` or ``interrupted``: the manifest is written last."""
+def finish(
+    run_dir: Path, manifest: dict, status: str, elapsed: float, phases: dict | None = None, **extra
+) -> dict:
+    """Mark the run ``complete``, ``failed`` or ``interrupted``: the manifest is written last.
+
+    ``phases``: seconds by phase of this session (e.g. set-up, chunks, tables), recorded with it.
+    """
     manifest = {**manifest, **extra, "status": status, "finished": utc_now()}
     manifest["sessions"][-1].update(finished=manifest["finished"], elapsed_s=round(elapsed, 3))
+    if phases:
+        manifest["sessions"][-1]["phases_s"] = {k: round(v, 3) for k, v in phases.items()}
     manifest["elapsed_s"] = round(sum(s.get("elapsed_s", 0.0) for s in manifest["sessions"]), 3)
     write_json(run_dir / MANIFEST, manifest)
     return manifest
