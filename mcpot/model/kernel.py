@@ -226,6 +226,17 @@ def model_years(horizon: int = 2035) -> np.ndarray:
     return np.arange(BASE_YEAR, horizon + 1)
 
 
+def year_indices(years, wanted) -> np.ndarray:
+    """Positions in ``years`` of each year in ``wanted`` (every one must be there)."""
+    years = np.asarray(years)
+    return np.array([int(np.flatnonzero(years == y)[0]) for y in wanted], dtype=np.int64)
+
+
+def half_squared_offsets(years) -> np.ndarray:
+    """``-(t - t0)^2 / 2`` per year, years^2: equation (1)'s exponent is this divided by ``S^2``."""
+    return -0.5 * (np.asarray(years, dtype=float) - BASE_YEAR) ** 2
+
+
 ROWS = 2048  # samples per cache-sized block of category_potentials
 
 
@@ -248,7 +259,7 @@ def category_potentials(p: SectorParams, years, reading: str = "report") -> np.n
     r = get_reading(reading)
     years = np.asarray(years)
     grid = np.arange(BASE_YEAR, int(years.max()) + 1) if r.cumulative else years
-    half_dt2 = -0.5 * (np.asarray(grid, dtype=float) - BASE_YEAR) ** 2
+    half_dt2 = half_squared_offsets(grid)
     n, c = p.K0.shape
     out = np.empty((n, c, years.size))
     buf = np.empty((min(n, ROWS), c, half_dt2.size)) if r.cumulative else None
@@ -315,8 +326,9 @@ def sector_outputs(p: SectorParams, years, reading: str = "report") -> SectorOut
     with np.errstate(invalid="ignore", divide="ignore"):
         share = er / total[:, None, :]
     contribution = total / interpolate(p.emissions, p.emission_years, years)
-    idx = [int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS]
-    return SectorOutputs(years, er, total, share, contribution, contribution[:, idx])
+    return SectorOutputs(
+        years, er, total, share, contribution, contribution[:, year_indices(years, BAND_YEARS)]
+    )
 
 
 GROWTH_YEARS = (2025, 2035, 2045)
@@ -340,7 +352,7 @@ def growth_after_2035(total: np.ndarray, years) -> tuple[np.ndarray, np.ndarray]
     """
     years = np.asarray(years)
     peak_year = years[1:][np.argmax(np.diff(total, axis=1), axis=1)].astype(float)
-    a, b, c = (total[:, int(np.flatnonzero(years == y)[0])] for y in GROWTH_YEARS)
+    a, b, c = (total[:, i] for i in year_indices(years, GROWTH_YEARS))
     tol = 1e-12 * np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
     before, after = b - a, c - b
     flat_before = np.abs(before) <= tol

@@ -24,10 +24,12 @@ from mcpot.model.kernel import (
     category_potentials,
     get_reading,
     growth_after_2035,
+    half_squared_offsets,
     interpolate,
     model_years,
     reduction_factor,
     sector_outputs,
+    year_indices,
 )
 from mcpot.model.priors import CATEGORY_PARAMS, Prior, SectorPriors
 
@@ -276,49 +278,38 @@ def evaluate(
     Y = np.empty((n, sum(widths))) if out is None else out
     if Y.shape != (n, sum(widths)):
         raise ValueError(f"out has shape {Y.shape}, expected {(n, sum(widths))}")
+    band_at = year_indices(years, BAND_YEARS)
+    fast = compiled and reading == "report"
+    if fast:
+        from mcpot.model.compiled import report_sector  # numba: loaded where the model is evaluated
+
+        half_dt2 = half_squared_offsets(years)
     col = 0
     for (sector, sp), width in zip(space.sectors.items(), widths, strict=True):
         p = space.sector_params(X, sector)
-        present = [c for c, inc in enumerate(sp.included) if inc]
+        present = np.flatnonzero(sp.included)
         view = Y[:, col : col + width]
         col += width
-        if compiled and reading == "report" and _compiled_report(p, years, present, view):
-            if growth:  # the total's columns follow the potentials' and the shares' (first = 0 here)
-                j = 2 * len(present) * t
-                view[:, -2], view[:, -1] = growth_after_2035(view[:, j : j + t], years)
-            continue
-        er = category_potentials(p, years, reading)
-        total = er.sum(axis=1)
-        k = len(present)
-        for i, c in enumerate(present):
-            view[:, i * t : (i + 1) * t] = er[:, c, :]
-        shares = view[:, k * t : k * t + k * (t - first)]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        k = present.size
+        j = k * t + k * (t - first)  # the total's first column: the potentials and the shares come before
+        emissions_at = interpolate(p.emissions, p.emission_years, years)
+        if not (fast and report_sector(p, half_dt2, present, emissions_at, band_at, view)):
+            er = category_potentials(p, years, reading)
+            total = er.sum(axis=1)
             for i, c in enumerate(present):
-                np.divide(
-                    er[:, c, first:], total[:, first:], out=shares[:, i * (t - first) : (i + 1) * (t - first)]
-                )
-        j = k * t + k * (t - first)
-        view[:, j : j + t] = total
-        contribution = view[:, j + t : j + 2 * t]
-        np.divide(total, interpolate(p.emissions, p.emission_years, years), out=contribution)
-        for b, y in enumerate(BAND_YEARS):
-            view[:, j + 2 * t + b] = contribution[:, int(np.flatnonzero(years == y)[0])]
+                view[:, i * t : (i + 1) * t] = er[:, c, :]
+            shares = view[:, k * t : j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for i, c in enumerate(present):
+                    np.divide(
+                        er[:, c, first:],
+                        total[:, first:],
+                        out=shares[:, i * (t - first) : (i + 1) * (t - first)],
+                    )
+            view[:, j : j + t] = total
+            contribution = view[:, j + t : j + 2 * t]
+            np.divide(total, emissions_at, out=contribution)
+            view[:, j + 2 * t : j + 2 * t + band_at.size] = contribution[:, band_at]
         if growth:
-            peak, ratio = growth_after_2035(total, years)
-            view[:, -2], view[:, -1] = peak, ratio
+            view[:, -2], view[:, -1] = growth_after_2035(view[:, j : j + t], years)
     return Y
-
-
-def _compiled_report(p: SectorParams, years: np.ndarray, present: list[int], view: np.ndarray) -> bool:
-    """:func:`mcpot.model.compiled.report_sector` for one sector (False: numpy must do it)."""
-    from mcpot.model.compiled import report_sector  # numba: loaded where the model is evaluated
-
-    return report_sector(
-        p,
-        -0.5 * (years.astype(float) - BASE_YEAR) ** 2,
-        np.asarray(present, dtype=np.int64),
-        interpolate(p.emissions, p.emission_years, years),
-        np.asarray([int(np.flatnonzero(years == y)[0]) for y in BAND_YEARS], dtype=np.int64),
-        view,
-    )

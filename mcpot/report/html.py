@@ -24,10 +24,10 @@ from mcpot.engine import runs
 from mcpot.model.kernel import get_reading
 from mcpot.model.priors import SectorPriors, published
 from mcpot.model.reference import Published
+from mcpot.precision import plus_minus
 from mcpot.report import plots
 
 __all__ = ["render_report", "write_report"]
-from mcpot.precision import plus_minus
 from mcpot.report.analyses import _sensitivity, _stress
 from mcpot.report.parts import (
     REPORT_NAME,
