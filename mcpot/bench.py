@@ -197,6 +197,13 @@ def run_code(samples: int, jobs: int, backend: str | None = None, out: str | Non
     )
 
 
+def ceiling(whole: float, inside: float) -> float:
+    """Amdahl's bound on the ``--jobs 2`` speedup of a process that takes ``whole`` seconds on one
+    thread, ``inside`` of them in ``run()``: what a perfect 2x on all of ``run()`` would give, the
+    interpreter start-up and imports (``whole - inside``) being serial."""
+    return whole / (whole - inside / 2)
+
+
 def measure_run(samples: int, jobs: int) -> tuple[float, float, float, float]:
     """A ``mcpot run`` in a fresh process: wall seconds (start-up included), peak MiB, the seconds of
     ``run()`` itself (after the imports: priors, set-up, sampling, tables) and of its chunk phase
@@ -291,6 +298,10 @@ def main(quick: bool = False, e2e: bool = False, repeats: int = 3) -> None:
             f"{t1 / t2:.2f} (target >= 1.7) [run() {r1:.1f} s vs {r2:.1f} s: {r1 / r2:.2f}; its chunk phase "
             f"{c1:.1f} s vs {c2:.1f} s: {c1 / c2:.2f}; the rest of --jobs 2: {t2 - c2:.1f} s] "
             f"[{load_average()}]"
+        )
+        print(
+            f"      ceiling: a perfect 2x on all of run() ({r1:.1f} -> {r1 / 2:.1f} s), the {t1 - r1:.1f} s "
+            f"of interpreter start-up and imports outside it unchanged, would give {ceiling(t1, r1):.2f}"
         )
     if not (quick or e2e):
         for backend in ("loky", "threading"):

@@ -5,7 +5,8 @@
   design;
 - :func:`bench_sobol_target_ci`: model runs to a target half-width on the report model, bootstrap and
   doubling (before) vs replicate-t intervals grown by :func:`mcpot.sensitivity.sobol.convergence.next_step`;
-- :func:`bench_sobol_oracle`: the fewest runs any interval could need (the spread of one design known);
+- :func:`bench_sobol_oracle`: the fewest runs any interval could need (the spread of one design known),
+  and what replicate-t intervals need with their spread known;
 - :func:`bench_sobol_intervals`: the same before/after on Ishigami.
 
 Nothing here is a test: it prints what it measures.
@@ -161,51 +162,80 @@ def bench_sobol_oracle(
     target: float = 0.05,
     sizes: tuple[int, ...] = (256, 512, 1024, 2048),
     seeds: int = 16,
+    replicates: int = 8,
     load: Callable[[], str] | None = None,
 ) -> dict[str, float]:
-    """The most any interval could save at ``--target-ci target``: an oracle that knows the spread.
+    """The most any interval could save at ``--target-ci target``: oracles that know the spread.
 
-    For every grouping of ``sector``, the widest S1/ST 95% half-width ``1.96 sd`` of one scrambled
-    Saltelli design of ``N`` base points, ``sd`` measured over ``seeds`` independent scramblings at each
-    ``N`` of ``sizes``; the oracle's N is where that half-width meets ``target`` (log-log interpolation
-    between the two sizes around it; the largest size if none is below). Prints one line per grouping
-    and the oracle's model runs, which the before/after lines of :func:`bench_sobol_target_ci` can be
-    set against; ``load()``, if given, is printed beside the heading.
+    For every grouping of ``sector`` and each ``N`` of ``sizes``, the widest S1/ST spread (sd over
+    ``seeds`` independent scramblings) of two estimates from ``N`` base points: one scrambled Saltelli
+    design, and the mean of ``replicates`` designs of ``N / replicates`` points (what the replicate-t
+    interval needs). The first oracle's N is where ``1.96 sd`` meets ``target``, the second's where
+    ``t_{R-1}(0.975) sd`` does (log-log interpolation between the two sizes around it; the largest size
+    if none is below): no interval can need fewer runs than the first, and a replicate-t interval,
+    with its spread estimated rather than known, needs about the second. Prints one line per grouping
+    and both model-run totals, which the before/after lines of :func:`bench_sobol_target_ci` can be set
+    against; ``load()``, if given, is printed beside the heading.
     """
+    from scipy.stats import t as student_t
+
     from mcpot.model.priors import load_priors
     from mcpot.sensitivity.sector import GROUPINGS, SectorModel
-    from mcpot.sensitivity.sobol.design import design_rows, saltelli_design
+    from mcpot.sensitivity.sobol.design import design_rows, replicate_design, saltelli_design
     from mcpot.sensitivity.sobol.estimators import _point_estimates, _split
 
     model = SectorModel.build(load_priors(None, (sector,)), sector)
+    t_r = float(student_t.ppf(0.975, replicates - 1))
     print(
-        f"sobol oracle ({sector}, target {target:g}; spread of one design over {seeds} seeds)"
-        + (f" [{load()}]" if load else "")
+        f"sobol oracles ({sector}, target {target:g}; spread over {seeds} seeds of one design of N points "
+        f"and of the mean of {replicates} replicates of N / {replicates})" + (f" [{load()}]" if load else "")
     )
-    runs = 0.0
+
+    def indices(U: np.ndarray, n: int, g: int) -> np.ndarray:
+        return np.stack(_point_estimates(_split(model(model.sobol_ppf(U)), n, g, False))[:2])
+
+    runs = {"one design": 0.0, "replicates": 0.0}
     for grouping in GROUPINGS:
         groups = model.group_labels(grouping)
         g = len(dict.fromkeys(groups)) if groups else model.dim
-        widest = []
+        sd_one, sd_rep = [], []
         for n in sizes:
-            est = []
+            one, rep = [], []
             for s in range(seeds):
                 U = saltelli_design(model.dim, n, second_order=False, seed=10_000 + s, groups=groups)
-                s1, st, _ = _point_estimates(_split(model(model.sobol_ppf(U)), n, g, False))
-                est.append(np.stack([s1, st]))
-            widest.append(1.96 * float(np.array(est).std(axis=0, ddof=1).max()))
-        n_star = float(sizes[0] if widest[0] <= target else sizes[-1])
-        for (n0, w0), (n1, w1) in itertools.pairwise(zip(sizes, widest, strict=True)):
-            if w0 > target >= w1:
-                n_star = n0 * (n1 / n0) ** (math.log(w0 / target) / math.log(w0 / w1))
-                break
-        runs += n_star * design_rows(model.dim, 1, second_order=False, groups=groups)
+                one.append(indices(U, n, g))
+                design = replicate_design(model.dim, n, replicates=replicates, seed=20_000 + s, groups=groups)
+                parts = np.split(design.U, replicates)
+                rep.append(np.mean([indices(U, n // replicates, g) for U in parts], axis=0))
+            sd_one.append(float(np.array(one).std(axis=0, ddof=1).max()))
+            sd_rep.append(float(np.array(rep).std(axis=0, ddof=1).max()))
+        rows = design_rows(model.dim, 1, second_order=False, groups=groups)
+        n_one = _crossing(sizes, [1.96 * v for v in sd_one], target)
+        n_rep = _crossing(sizes, [t_r * v for v in sd_rep], target)
+        runs["one design"] += n_one * rows
+        runs["replicates"] += n_rep * rows
+        widths = ", ".join(f"{v:.4f}" for v in sd_one), ", ".join(f"{v:.4f}" for v in sd_rep)
         print(
-            f"  {grouping:9s} widest 1.96 sd at N = {', '.join(map(str, sizes))}: "
-            f"{', '.join(f'{w:.4f}' for w in widest)} -> oracle N = {n_star:.0f}"
+            f"  {grouping:9s} N = {', '.join(map(str, sizes))}: widest sd one design {widths[0]}; "
+            f"mean of replicates {widths[1]}"
+            f" -> N = {n_one:.0f} (1.96 sd), {n_rep:.0f} (t_{replicates - 1} sd)"
         )
-    print(f"  oracle model runs {runs:,.0f} (with the true spread known; no interval can need fewer)")
-    return {"runs": runs}
+    print(
+        f"  model runs: {runs['one design']:,.0f} with one design's spread known (no interval can need "
+        f"fewer); {runs['replicates']:,.0f} for {replicates} replicates with theirs known"
+    )
+    return runs
+
+
+def _crossing(sizes: tuple[int, ...], widths: list[float], target: float) -> float:
+    """The ``N`` where ``widths`` (at ``sizes``, falling) meets ``target``: log-log interpolation between
+    the two sizes around it, the first size if it is already below, the last if none is."""
+    if widths[0] <= target:
+        return float(sizes[0])
+    for (n0, w0), (n1, w1) in itertools.pairwise(zip(sizes, widths, strict=True)):
+        if w0 > target >= w1:
+            return n0 * (n1 / n0) ** (math.log(w0 / target) / math.log(w0 / w1))
+    return float(sizes[-1])
 
 
 def bench_sobol_intervals(

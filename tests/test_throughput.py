@@ -201,3 +201,12 @@ def test_beta_inverse_set_up_from_the_plain_density_is_exact_to_1e_12():
         assert density.pdf(loc - 1.0) == 0.0
         u = np.r_[1e-12, 1e-9, np.random.default_rng(0).random(20_000), 1 - 1e-9]
         assert np.max(np.abs(dist.cdf(ppf(dist, u)) - u)) < 1e-12
+
+
+def test_bench_ceiling_is_amdahls_bound_by_hand():
+    """8 s on one thread, 6 of them in run(): a perfect 2x on run() leaves 2 + 3 = 5 s, so 8 / 5 = 1.6."""
+    from mcpot.bench import ceiling
+
+    assert ceiling(8.0, 6.0) == pytest.approx(1.6)
+    assert ceiling(5.0, 0.0) == 1.0  # nothing in run(): nothing to gain
+    assert ceiling(4.0, 4.0) == 2.0  # all of it in run(): at most 2x on two threads
