@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from mcpot.model.kernel import CATEGORIES
 from mcpot.model.priors import SECTORS, load_priors
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
 
 LITERATURE = Path(__file__).resolve().parents[1] / "priors-literature"
-SHARED = ("K0", "K_max", "S", "beta")  # as the default priors
+SHARED = ("K0", "K_max", "S")  # as the default priors
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +69,27 @@ def test_adoption_and_emission_priors_are_the_defaults(literature):
             # the defaults now give the logistic by midpoint/steepness and some ceilings by headroom
             if (tail.split(".")[-1] in SHARED or tail.startswith("emissions.")) and name in d:
                 assert prior.spec == d[name].spec, name
-            if tail.endswith(".alpha"):  # midpoint-centred: K* = -alpha/beta = 0.5 at beta = 8
-                assert prior.spec["dist"] == "normal"
-                assert (prior.spec["mean"], prior.spec["sd"]) == (-4.0, 1.0)
+            if tail.endswith(".midpoint"):  # the [E] ranges, not calibrated to the report
+                assert (prior.spec["dist"], prior.spec["low"], prior.spec["high"]) == ("uniform", 0.3, 0.7)
+            if tail.endswith(".steepness"):
+                assert (prior.spec["dist"], prior.spec["low"], prior.spec["high"]) == ("uniform", 4.0, 12.0)
+        assert not any(n.endswith((".alpha", ".beta")) for n in sp.priors), sector
+
+
+def test_the_midpoint_does_not_move_with_the_slope(literature):
+    """K* = -alpha / beta is drawn on its own, U(0.3, 0.7), whatever beta (U(4, 12)) is. With the old
+    independent alpha ~ N(-4, 1) it was 4 / beta on average: 1.0 at beta = 4, 0.33 at beta = 12, so the
+    slope moved the midpoint and ranked high in every Sobol analysis."""
+    space = ParameterSpace(literature, reading="rescaled")
+    X = space.ppf(np.random.default_rng(1).random((4096, space.dim)))
+    for sector in literature:
+        p = space.sector_params(X, sector)
+        on = p.RF[0] > 0
+        k_star, beta = -p.alpha[:, on] / p.beta[:, on], p.beta[:, on]
+        assert k_star.min() >= 0.3 and k_star.max() <= 0.7
+        assert 4.0 <= beta.min() and beta.max() <= 12.0
+        for j in range(k_star.shape[1]):  # independent: rank correlation ~ 0 (sd 1/sqrt(4096) = 0.016)
+            assert abs(stats.spearmanr(k_star[:, j], beta[:, j]).statistic) < 0.06, (sector, j)
 
 
 def test_rf_medians_land_in_the_evidence_ranges(rf_at_medians):

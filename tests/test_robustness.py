@@ -11,6 +11,8 @@ from mcpot.errors import McpotError
 from mcpot.sensitivity.robustness import RobustnessConfig, _holds, run_robustness
 from tests.sectors import tiny_sector
 
+AS_ONE = " (a category's logistic inputs, and its RF or unit savings, compared as one)"
+
 
 def st(**values):
     return {k: (v, 0.01) for k, v in values.items()}
@@ -30,9 +32,22 @@ def test_top3_across_logistic_forms_compares_a_category_s_logistic_inputs_as_one
     old = {"ac.beta": 0.5, "ac.alpha": 0.4, "ac.RF": 0.3, "bp.beta": 0.25, "cc.RF": 0.1}
     old = {"top": ["ac.beta", "ac.alpha", "ac.RF"], "st": st(**old)}
     # ac.beta and ac.alpha are one driver (ac's logistic): the distinct top 3 are ac, ac.RF, bp
-    assert _holds("top3", base, old) == (True, "same set (logistic inputs compared per category)")
+    assert _holds("top3", base, old) == (True, f"same set{AS_ONE}")
     old["st"]["bp.beta"] = (0.05, 0.01)  # by-product reuse's logistic drops below cc.RF
-    assert _holds("top3", base, old) == (False, "lost bp.logistic (logistic inputs compared per category)")
+    assert _holds("top3", base, old) == (False, f"lost bp.logistic{AS_ONE}")
+
+
+def test_top3_compares_rf_with_the_unit_savings_it_is_built_from():
+    """Literature priors build ac's RF from RA.coal and RA.power: their largest ST stands for ac.RF, while
+    the emission factor and production, shared by every category, stay themselves."""
+    base = {"top": ["ac.RF", "ac.midpoint", "emissions.2035"], "st": {}}
+    lit = st(**{"ac.RA.coal": 0.5, "ac.RA.power": 0.2, "ac.midpoint": 0.15, "emissions.2035": 0.1})
+    lit["emission_factors.coal"] = (0.05, 0.01)
+    var = {"top": ["ac.RA.coal", "ac.RA.power", "ac.midpoint"], "st": lit}
+    assert _holds("top3", base, var) == (True, f"same set{AS_ONE}")
+    lit["production.2022"] = (0.12, 0.01)  # now above emissions.2035 and not tied with it
+    lit["emissions.2035"] = (0.02, 0.01)
+    assert _holds("top3", base, var) == (False, f"lost emissions.2035{AS_ONE}")
 
 
 def test_probability_and_median_tolerances():

@@ -27,6 +27,8 @@ A conclusion **holds** under a variant when
   with the variant's third (ST intervals overlap): the MC error cannot tell them apart. Across the two
   parameterisations of the logistic (``old logistic``: alpha, beta vs midpoint, steepness) the inputs
   have different names, so a category's logistic inputs compare as one (``cat.logistic``, its largest ST);
+  likewise a category's RF and the unit savings the ``literature`` set builds it from (``cat.RA.<energy>``
+  -> ``cat.RF``, the largest ST of them; the shared emission factors and production stay themselves);
 * probability: ``|p_v - p_0| <= max(0.05, 3 * sqrt(se_0^2 + se_v^2))`` (binomial standard errors);
 * median: ``|m_v / m_0 - 1| <= 0.10 + 3 * (se_v + se_0) / m_0`` (distribution-free median errors).
 
@@ -219,23 +221,32 @@ def _measure(cfg: RobustnessConfig, v: Variant, sector: str, i: int, k: int, ban
 LOGISTIC = ("alpha", "beta", "midpoint", "steepness")
 
 
-def _logistic(name: str) -> str:
-    """``cat.alpha``, ``cat.beta``, ``cat.midpoint``, ``cat.steepness`` -> ``cat.logistic``."""
+def _quantity(name: str) -> str:
+    """The model quantity an input stands for, named alike in every prior set.
+
+    ``cat.alpha``, ``cat.beta``, ``cat.midpoint``, ``cat.steepness`` -> ``cat.logistic``;
+    ``cat.RA.<energy>`` (a unit saving RF is built from, ``RF = Q sum_w RA_w EF_w``) -> ``cat.RF``;
+    any other input is itself.
+    """
     cat, _, kind = name.rpartition(".")
-    return f"{cat}.logistic" if kind in LOGISTIC else name
+    if kind in LOGISTIC:
+        return f"{cat}.logistic"
+    head, _, ra = cat.rpartition(".")
+    return f"{head}.RF" if ra == "RA" and head else name
 
 
 def _top3_holds(base: dict, var: dict) -> tuple[bool, str]:
     base_top, var_top, var_st, how = base["top"], var["top"], var["st"], ""
     if not all(n in var_st for n in base_top):
-        # another parameterisation of the logistic (old vs new): its inputs compare as one per category
-        base_top = list(dict.fromkeys(map(_logistic, base_top)))
+        # another parameterisation (alpha, beta vs midpoint, steepness; RF vs the unit savings it is
+        # built from): a category's inputs for one quantity compare as one, by their largest ST
+        base_top = list(dict.fromkeys(map(_quantity, base_top)))
         merged: dict[str, tuple[float, float]] = {}
         for n, st in var_st.items():
-            key = _logistic(n)
+            key = _quantity(n)
             if key not in merged or st[0] > merged[key][0]:
                 merged[key] = st
-        var_st, how = merged, " (logistic inputs compared per category)"
+        var_st, how = merged, " (a category's logistic inputs, and its RF or unit savings, compared as one)"
         var_top = sorted(var_st, key=lambda n: -var_st[n][0])[: len(base_top)]
     if set(var_top) == set(base_top):
         return True, "same set" + how
