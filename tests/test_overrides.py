@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from mcpot.cli import main
+from mcpot.engine.chunks import RunConfig, draw
 from mcpot.errors import McpotError, PriorError
 from mcpot.model.kernel import growth_after_2035
 from mcpot.model.overrides import apply_overrides, load_scenarios
 from mcpot.model.priors import load_priors
+from mcpot.model.space import ParameterSpace
 
 PRIORS = load_priors()
 KMAX = "steel.automatic_control.K_max"
@@ -81,3 +84,31 @@ def test_growth_after_2035_by_hand():
     assert peak[0] == 2045 and ratio[0] == pytest.approx(2.25)
     # linear to 2035 then flat: growth stops, ratio 0; the first (tied) peak year is 2023
     assert ratio[1] == 0.0 and peak[1] == 2023
+
+
+def test_fixing_a_correlated_input_drops_its_correlations_with_a_warning(tmp_path, capsys):
+    """steel's emission years are rank-correlated (adjacent years 0.8, two steps 0.6, three 0.4). Fixing
+    2030 leaves 2022~2025 (0.8), 2022~2035 (0.4) and 2025~2035 (0.6), which the samples still show."""
+    fixed = "steel.emissions.2030"
+    with pytest.warns(UserWarning, match=r"2025~steel.emissions.2030.* are dropped"):
+        priors = apply_overrides(PRIORS, [f"{fixed}=1400"])
+    e = {y: f"steel.emissions.{y}" for y in (2022, 2025, 2035)}
+    kept = {(a, b): r for a, b, r in priors["steel"].correlations}
+    assert kept == {(e[2022], e[2025]): 0.8, (e[2022], e[2035]): 0.4, (e[2025], e[2035]): 0.6}
+    assert len(PRIORS["steel"].correlations) == 6  # the original priors are untouched
+
+    space = ParameterSpace({"steel": priors["steel"]})
+    X, _ = draw(RunConfig(sectors=("steel",), samples=8192, seed=3, jobs=1), space)
+    col = {n: X[:, i] for i, n in enumerate(space.names)}
+    assert fixed not in col  # a fixed input is no longer sampled: every draw has 1400 Mt in 2030
+    p = space.sector_params(X, "steel")
+    assert np.all(p.emissions[:, p.emission_years.index(2030)] == 1400.0)
+    for (a, b), rho in kept.items():  # sampling sd of a rank correlation at N = 8192: < 0.01
+        assert stats.spearmanr(col[a], col[b]).statistic == pytest.approx(rho, abs=0.03)
+
+    out = tmp_path / "run"
+    args = ["run", "--sectors", "steel", "--samples", "8192", "--seed", "1", "--set", f"{fixed}=1400"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "mcpot: warning: --set 'steel.emissions.2030=1400': a fixed steel.emissions.2030" in err
+    assert "UserWarning" not in err and "Traceback" not in err

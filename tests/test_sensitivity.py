@@ -1,7 +1,6 @@
 """Sensitivity analyses of the report's model: Sobol, drivers, tornado, Morris, through the CLI too."""
 
 import json
-import re
 
 import numpy as np
 import pandas as pd
@@ -9,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from mcpot.cli import main
-from mcpot.model.priors import DEFAULT_PRIORS_DIR, load_priors
+from mcpot.model.priors import load_priors
 from mcpot.model.reproduce import reproduce
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
 from mcpot.sensitivity.analyses import SensitivityConfig, run_morris, run_sobol, run_tornado
@@ -137,20 +136,14 @@ def test_cli_sobol_folder_and_errors(tmp_path, capsys):
     assert "multiple of replicates=8 with n / replicates a power of two" in capsys.readouterr().err
 
 
-def test_grouping_with_a_single_group_is_skipped_with_a_note(tmp_path):
-    # every input but the RFs fixed at its median; a fixed input cannot be correlated, so the copy of
-    # the cement priors drops its emission-path correlations
-    text = (DEFAULT_PRIORS_DIR / "cement.toml").read_text(encoding="utf-8")
-    (tmp_path / "cement.toml").write_text(
-        re.sub(r"\[\[correlation\]\]\n(?:(?!\[).*\n)*", "", text), encoding="utf-8"
-    )
-    priors = load_priors(tmp_path, ("cement",))
-    assert not priors["cement"].correlations
-    model = SectorModel.build(priors, "cement")
+def test_grouping_with_a_single_group_is_skipped_with_a_note():
+    # every input but the RFs fixed at its median (the fixed emission years lose their correlations)
+    model = SectorModel.build(load_priors(None, ("cement",)), "cement")
     fixed = tuple(
         f"{n}={v:.12g}" for n, v in zip(model.names, model.medians()[0], strict=True) if ".RF" not in n
     )
-    res = run_sobol(cfg(overrides=fixed), priors_dir=tmp_path, write=False)
+    with pytest.warns(UserWarning, match="are dropped"):
+        res = run_sobol(cfg(overrides=fixed), write=False)
     assert set(res.indices.grouping) == {"parameter", "category"}
     assert any("by-kind indices skipped" in n and "(RF)" in n for n in res.notes)
     params = res.indices[(res.indices.grouping == "parameter") & (res.indices["index"] == "ST")]

@@ -14,6 +14,7 @@ import errno
 import os
 import signal
 import sys
+import warnings
 
 from mcpot import progress
 from mcpot.cli import dependence, model, run, sensitivity, stress  # noqa: F401  (registers the commands)
@@ -28,33 +29,42 @@ def _terminate(signum, frame):
     raise Terminated(signal.Signals(signum).name)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning as the command line prints errors, ``mcpot: warning: ...``, without the source
+    line Python would show; other kinds than UserWarning keep their name."""
+    kind = "" if category is UserWarning else f" ({category.__name__})"
+    print(f"mcpot: warning{kind}: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate)  # a run folder records `interrupted`, as for ^C
-    try:
-        import pandas as pd
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            import pandas as pd
 
-        pd.set_option("display.width", 160)
-        resolve_sectors(args)
-        progress.set_enabled(not getattr(args, "quiet", False))
-        return COMMANDS[args.command](args)
-    except McpotError as exc:
-        print(f"mcpot: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except Terminated as exc:
-        print(f"mcpot: terminated ({exc.signal_name})", file=sys.stderr)
-        return 128 + signal.Signals[exc.signal_name].value
-    except KeyboardInterrupt:
-        print("mcpot: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except OSError as exc:  # the machine, not mcpot: a full disk, a folder it may not write, ...
-        if exc.filename is None and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        print(f"mcpot: error: {exc.filename or 'a file'}: {exc.strerror}", file=sys.stderr)
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+            pd.set_option("display.width", 160)
+            resolve_sectors(args)
+            progress.set_enabled(not getattr(args, "quiet", False))
+            return COMMANDS[args.command](args)
+        except McpotError as exc:
+            print(f"mcpot: error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        except Terminated as exc:
+            print(f"mcpot: terminated ({exc.signal_name})", file=sys.stderr)
+            return 128 + signal.Signals[exc.signal_name].value
+        except KeyboardInterrupt:
+            print("mcpot: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except OSError as exc:  # the machine, not mcpot: a full disk, a folder it may not write, ...
+            if exc.filename is None and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            print(f"mcpot: error: {exc.filename or 'a file'}: {exc.strerror}", file=sys.stderr)
+            return 1
+        finally:
+            signal.signal(signal.SIGTERM, previous)

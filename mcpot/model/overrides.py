@@ -2,7 +2,8 @@
 
 Override syntax (``NAME`` is a qualified input name such as ``steel.automatic_control.K_max``):
 
-- ``NAME=0.7``: fix the input at a value;
+- ``NAME=0.7``: fix the input at a value (an input in a ``[[correlation]]`` loses its correlations, with
+  a warning; the others keep their priors and their correlations among themselves);
 - ``NAME=uniform(0.6, 0.8)``: a new distribution, a friendly form with its parameters in the order of
   :data:`mcpot.model.distributions.FORMS` (``triangular(low, mode, high)``, ``normal(mean, sd)``, ...);
 - ``NAME*=1.2``: scale the input (its value, or its distribution's location and scale) by a factor.
@@ -22,6 +23,7 @@ import dataclasses
 import difflib
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,11 +136,16 @@ def apply_overrides(priors: dict[str, SectorPriors], overrides) -> dict[str, Sec
             new = _entry("--set", where, name, old.kind, old.category, spec)
         except PriorError as exc:
             raise McpotError(f"--set {text!r}: {exc.problem}") from None
-        if new.fixed and any(name in (a, b) for a, b, _ in sp.correlations):
-            raise McpotError(
-                f"--set {text!r}: {name} is correlated in {sp.path} ([[correlation]]): a fixed value "
-                "cannot be correlated; give a distribution instead"
+        dropped = [f"{a}~{b}" for a, b, _ in sp.correlations if name in (a, b)]
+        if new.fixed and dropped:
+            warnings.warn(
+                f"--set {text!r}: a fixed {name} has no correlation, so its [[correlation]] entries in "
+                f"{sp.path} ({', '.join(dropped)}) are dropped: the other inputs keep their own priors and "
+                "their correlations among themselves (as with a narrow distribution: the copula keeps every "
+                "input's own prior). To move them with it, override them too",
+                stacklevel=2,
             )
+            sp = dataclasses.replace(sp, correlations=tuple(c for c in sp.correlations if name not in c[:2]))
         out[sector] = dataclasses.replace(sp, priors={**sp.priors, name: new})
     return out
 
