@@ -639,3 +639,15 @@ def test_large_prior_file_is_hashed_not_copied_into_the_manifest(tmp_path):
     assert entry["text"] is None and entry["bytes"] == len(text.encode()) > runs.MANIFEST_PRIOR_TEXT
     assert (out / "priors" / "cement.toml").read_text() == text  # the verbatim copy stays
     assert (out / "manifest.json").stat().st_size < 100_000
+
+
+def test_warnings_print_like_errors_keeping_a_kind_other_than_userwarning():
+    import io
+
+    from mcpot.cli import _show_warning
+
+    out = io.StringIO()
+    _show_warning(UserWarning("two inputs tied"), UserWarning, "x.py", 3, file=out)
+    _show_warning(RuntimeWarning("invalid value"), RuntimeWarning, "y.py", 7, file=out)
+    lines = out.getvalue().splitlines()
+    assert lines == ["mcpot: warning: two inputs tied", "mcpot: warning (RuntimeWarning): invalid value"]
