@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+Z95 = 1.959963984540054  # the normal 97.5% quantile: a 95% half-width is Z95 standard errors
+
 
 def decimals(half_width: float, least: int = 2, most: int = 6) -> int:
     """Decimals that show ``half_width`` to one significant digit (between ``least`` and ``most``)."""
@@ -21,3 +23,11 @@ def plus_minus(value: float, half_width: float, least: int = 2) -> str:
     decimals (at least ``least``): ``plus_minus(0.0703, 0.0041) == "0.070 ± 0.004"``."""
     d = decimals(half_width, least)
     return f"{value:.{d}f} ± {half_width:.{d}f}"
+
+
+def probability_half_width(p: float, n: int) -> float:
+    """95% half-width of a probability ``p`` estimated from ``n`` draws, from Agresti and Coull's
+    adjusted estimate ``(n p + 2) / (n + 4)``: the binomial half-width where ``p`` is well inside (0, 1),
+    and not zero at 0 or 1 (no draw in the event still leaves it uncertain by about ``4 / n``)."""
+    adjusted = (n * p + 2) / (n + 4)
+    return Z95 * math.sqrt(adjusted * (1 - adjusted) / (n + 4))

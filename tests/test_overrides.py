@@ -1,5 +1,7 @@
 """Overrides and scenario files change priors as asked, validate like prior files, and fail clearly."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -112,3 +114,23 @@ def test_fixing_a_correlated_input_drops_its_correlations_with_a_warning(tmp_pat
     err = capsys.readouterr().err
     assert "mcpot: warning: --set 'steel.emissions.2030=1400': a fixed steel.emissions.2030" in err
     assert "UserWarning" not in err and "Traceback" not in err
+
+
+def test_a_scenario_keeps_only_the_overrides_of_the_selected_sectors(tmp_path, capsys):
+    """The bundled scenarios file covers all three sectors; `--sectors cement` used to stop at the first
+    steel override ("unknown input"). Now the other sectors' overrides are left out, with a warning."""
+    from mcpot.model.overrides import Scenario, for_sectors
+
+    sc = Scenario("mixed", overrides=("steel.automatic_control.S*=1.5", "cement.automatic_control.RF*=0.4"))
+    with pytest.warns(UserWarning, match=r"'mixed': steel.automatic_control.S\*=1.5 left out"):
+        kept = for_sectors(sc, ("cement",))
+    assert kept.overrides == ("cement.automatic_control.RF*=0.4",) and kept.name == "mixed"
+    assert for_sectors(sc, ("steel", "cement")) == sc  # nothing to leave out: no warning, same scenario
+
+    args = ["stress", "--sectors", "cement", "--scenarios", "scenarios/report-assumptions.toml"]
+    root = Path(__file__).resolve().parents[1]
+    args[-1] = str(root / args[-1])
+    assert main([*args, "--samples", "2048", "--seed", "1", "--jobs", "1", "--out", str(tmp_path / "s")]) == 0
+    out, err = capsys.readouterr()
+    assert "scenario 'slow_diffusion': steel.energy_management.S*=1.5" in err
+    assert "cement_control_at_literature" in out and "P(band in report's)" in out

@@ -27,3 +27,18 @@ def test_probabilities_keep_three_decimals():
     assert plus_minus(0.476, 0.0016, least=3) == "0.476 ± 0.002"
     assert plus_minus(0.47612, 0.00031, least=3) == "0.4761 ± 0.0003"
     assert decimals(0.0096) == 3  # 0.0096 rounds to 0.010: three decimals still show it
+
+
+def test_probability_half_width_by_hand():
+    """Agresti-Coull: n = 96, p = 0.5 -> (48 + 2) / 100 = 0.5, 1.96 * sqrt(0.25 / 100) = 0.098; p = 0 ->
+    2 / 100 = 0.02, 1.96 * sqrt(0.02 * 0.98 / 100) = 0.0274: no draw in the event is not certainty."""
+    from mcpot.precision import probability_half_width
+
+    assert probability_half_width(0.5, 96) == pytest.approx(1.959964 * 0.05)
+    assert probability_half_width(0.0, 96) == pytest.approx(1.959964 * math.sqrt(0.02 * 0.98 / 100))
+    assert probability_half_width(1.0, 96) == pytest.approx(probability_half_width(0.0, 96))
+    # far from 0 and 1 it is the binomial half-width: p = 0.473, n = 10^5 -> 0.0031
+    assert probability_half_width(0.473, 10**5) == pytest.approx(
+        1.96 * math.sqrt(0.473 * 0.527 / 1e5), rel=1e-3
+    )
+    assert plus_minus(0.0, probability_half_width(0.0, 20_000)) == "0.0000 ± 0.0001"

@@ -1,5 +1,6 @@
 """The fast paths of the engine give the same numbers as the plain ones; progress bars stay out of output."""
 
+import re
 import sys
 
 import numpy as np
@@ -17,6 +18,7 @@ from mcpot.model.distributions import ppf
 from mcpot.model.kernel import model_years
 from mcpot.model.priors import load_priors
 from mcpot.model.space import ParameterSpace, evaluate, evaluate_sectors, flatten
+from mcpot.precision import probability_half_width
 
 
 def test_counts_by_hand_with_under_and_overflow():
@@ -142,6 +144,11 @@ def test_run_with_late_horizon_prints_growth(tmp_path, capsys):
     line = next(row for row in text.splitlines() if row.startswith("cement") and "[20" in row)
     year = int(line.split()[1])
     assert 2023 <= year <= 2045
+    # probabilities carry their 95% MC error (Agresti-Coull at n = 3000: about +-0.01 near 0.1, 0.5)
+    band = next(row for row in text.splitlines() if row.startswith("cement") and "report's 3%-9%" in row)
+    p, half = re.search(r"\]\s+([\d.]+) ± ([\d.]+) \(report's", band).groups()
+    assert float(half) == pytest.approx(probability_half_width(float(p), 3000), abs=0.006)
+    assert "± 0.0" in line.split("]")[-1]  # P(growth slows), near 1: its error is not shown as zero
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])

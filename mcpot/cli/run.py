@@ -7,6 +7,7 @@ import sys
 
 from mcpot.cli.common import command, run_config
 from mcpot.errors import McpotError
+from mcpot.precision import plus_minus, probability_half_width
 
 
 @command("run")
@@ -84,22 +85,28 @@ def _interval(w, output: str, scale: float, unit: str) -> str:
     return f"{scale * r.p50:6.1f}{unit} [{scale * r.p5:5.1f}, {scale * r.p95:5.1f}]"
 
 
+def _probability(p: float, n: int) -> str:
+    return plus_minus(p, probability_half_width(p, n), least=2)
+
+
 def print_run(result) -> None:
     """The short table a finished run prints: medians and 90% intervals, and the band claims."""
     cfg = result.config
     w = result.wide().set_index("output")
     claims = result.claims
     print(f"\nmcpot run: N = {cfg.samples:,} ({cfg.design}), seed {cfg.seed}, reading: {cfg.reading}")
-    print("median [90% interval]; totals in Mt CO2/yr, band ends in % of sector emissions")
+    print(
+        "median [90% interval]; totals in Mt CO2/yr, band ends in % of sector emissions; "
+        "probabilities ± their 95% Monte Carlo error"
+    )
     head = f"{'sector':<14}{'total 2025':>26}{'total 2030':>26}{'total 2035':>26}"
     print(head + f"{'band low (2025)':>26}{'band high (2035)':>26}  P(band in report's)")
     for sector in cfg.sectors:
         band = claims[(claims.sector == sector) & (claims.quantity == "band")]
         claim = "  no published band"
         if len(band):
-            claim = (
-                f"  {band.probability.iloc[0]:.3f} ({band.claim.iloc[0].removeprefix('band within the ')})"
-            )
+            p = _probability(band.probability.iloc[0], cfg.samples)
+            claim = f"  {p} ({band.claim.iloc[0].removeprefix('band within the ')})"
         cells = [_interval(w, f"{sector}.total.{y}", 1, " ") for y in (2025, 2030, 2035)]
         cells += [
             _interval(w, f"{sector}.band_low.2025", 100, "%"),
@@ -122,7 +129,9 @@ def print_growth(result, w) -> None:
     for sector in result.config.sectors:
         slows = claims[(claims.sector == sector) & (claims.quantity == "growth_ratio")]
         r, g = w.loc[f"{sector}.peak_growth_year"], w.loc[f"{sector}.growth_ratio"]
-        p = f"  {slows.probability.iloc[0]:.3f}" if len(slows) else "  n/a"
+        p = "  n/a"
+        if len(slows):
+            p = f"  {_probability(slows.probability.iloc[0], result.config.samples)}"
         year = f"{r.p50:.0f} [{r.p5:.0f}, {r.p95:.0f}]"
         ratio = f"{g.p50:.2f} [{g.p5:.2f}, {g.p95:.2f}]"
         print(f"{sector:<14}{year:>28}{ratio:>30}{p}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mcpot.cli.common import _where, command, run_config
+from mcpot.precision import decimals, plus_minus, probability_half_width
 
 
 @command("stress")
@@ -27,7 +28,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
     res = run_stress(base, scenarios, priors_dir=args.priors, out_dir=args.out)
     print(
         f"Stress test: N = {base.samples:,} per scenario, seed {base.seed}; "
-        "median [90% interval]; totals Mt CO2/yr, band ends % of sector emissions; change = median vs default"
+        "median [90% interval]; totals Mt CO2/yr, band ends % of sector emissions; change = median vs "
+        "default; probabilities ± their 95% Monte Carlo error"
     )
     claims = res.claims[res.claims.quantity == "band"].set_index(["scenario", "sector"])
     for sc in res.scenarios:
@@ -46,16 +48,13 @@ def cmd_stress(args: argparse.Namespace) -> int:
                         f"{r.output.split('.', 1)[1]} {k * r.p50:.1f} [{k * r.p5:.1f}, {k * r.p95:.1f}] "
                         f"({k * r.p50_change:+.1f})"
                     )
-            p = claims.loc[(sc.name, sector)] if (sc.name, sector) in claims.index else None
-            print(
-                f"  {sector:<14} "
-                + "; ".join(cells)
-                + (
-                    f"; P(band in report's) {p.probability:.2f} ({p.probability_change:+.2f})"
-                    if p is not None
-                    else ""
-                )
-            )
+            claim = ""
+            if (sc.name, sector) in claims.index:
+                p = claims.loc[(sc.name, sector)]
+                half = probability_half_width(p.probability, base.samples)
+                change = f"{p.probability_change:+.{decimals(half)}f}"
+                claim = f"; P(band in report's) {plus_minus(p.probability, half)} ({change})"
+            print(f"  {sector:<14} " + "; ".join(cells) + claim)
     if args.compare_priors:
         cmp = compare_priors(
             base,

@@ -150,6 +150,22 @@ def apply_overrides(priors: dict[str, SectorPriors], overrides) -> dict[str, Sec
     return out
 
 
+def for_sectors(scenario: Scenario, sectors: tuple[str, ...]) -> Scenario:
+    """``scenario`` with only the overrides of ``sectors`` (a scenarios file may cover sectors a run does
+    not select); a warning names the overrides left out. A malformed override is kept, to fail when
+    applied."""
+    kept, left = [], []
+    for text in scenario.overrides:
+        match = _SYNTAX.match(text)
+        (left if match and match.group(1).split(".", 1)[0] not in sectors else kept).append(text)
+    if left:
+        warnings.warn(
+            f"scenario {scenario.name!r}: {', '.join(left)} left out (sector not among {', '.join(sectors)})",
+            stacklevel=2,
+        )
+    return dataclasses.replace(scenario, overrides=tuple(kept))
+
+
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Read a scenarios file (see the module docstring); errors name the file and the field."""
     path = Path(path)

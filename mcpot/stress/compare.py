@@ -20,7 +20,7 @@ from mcpot.engine import runs
 from mcpot.engine.chunks import RunConfig
 from mcpot.engine.run import RunResult, run
 from mcpot.model.kernel import SCENARIO_YEARS
-from mcpot.model.overrides import Scenario, apply_overrides
+from mcpot.model.overrides import Scenario, apply_overrides, for_sectors
 from mcpot.model.priors import load_priors, published
 from mcpot.model.reference import SHARE_YEAR
 
@@ -80,7 +80,7 @@ def run_stress(
     """Run the default and each scenario with the same seed and design; tabulate the differences."""
     t0, started = time.perf_counter(), runs.utc_now()
     base = base.with_seed()
-    every = [Scenario(BASELINE, "the priors as given"), *scenarios]
+    every = [Scenario(BASELINE, "the priors as given"), *(for_sectors(sc, base.sectors) for sc in scenarios)]
     outputs, claims = [], []
     for sc in progress.bar(every, desc="mcpot stress", unit="scenario"):
         cfg = dataclasses.replace(
