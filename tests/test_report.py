@@ -16,6 +16,7 @@ from PIL import Image
 
 from mcpot.engine.run import RunConfig, run
 from mcpot.errors import McpotError
+from mcpot.precision import plus_minus, probability_half_width
 from mcpot.report.html import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -124,7 +125,10 @@ def test_report_tables_hold_results_claims_and_priors(run_dir, report) -> None:
     text = report[1]
     claims = pd.read_csv(run_dir / "claims.csv")
     band = claims.query("quantity == 'band'").iloc[0]
-    assert f"{band.probability:.3f} ± {band.mc_se:.3f}" in text
+    # the probability with its 95% MC error: about 1.96 binomial standard errors (Agresti-Coull, n = 3000)
+    half = probability_half_width(band.probability, 3000)
+    assert half == pytest.approx(1.96 * band.mc_se, rel=0.05)
+    assert plus_minus(band.probability, half, least=3) in text and "probability ± 95% MC error" in text
     assert "band within the report&#39;s 3%-9%" in text
     summary = pd.read_csv(run_dir / "summary.csv")
     median_2035 = summary.query("output == 'cement.total.2035' and statistic == 'p50'")["value"].iloc[0]
