@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcpot.engine import runs
-from mcpot.precision import plus_minus
+from mcpot.precision import decimals, plus_minus, probability_half_width
 from mcpot.report import plots
 from mcpot.report.parts import MAX_FIGURES, TOTAL_YEARS, _figure, _fmt, _on_axes, _png_uri, _read_csv
 
@@ -171,11 +171,11 @@ def _stress(run_dir: Path) -> dict | None:
         claims = _read_csv(run_dir, "stress_claims.csv")
         rows = []
         if claims is not None:
-            band = claims[claims.quantity == "band"]
-            rows = [
-                (r.scenario, r.sector, _fmt(r.probability, 3), _fmt(r.probability_change, 3))
-                for r in band.itertuples()
-            ]
+            n = runs.read_manifest(run_dir)["config"]["samples"]  # every scenario runs the same samples
+            for r in claims[claims.quantity == "band"].itertuples():
+                half = probability_half_width(r.probability, n)
+                change = f"{r.probability_change:+.{decimals(half, least=3)}f}"
+                rows.append((r.scenario, r.sector, plus_minus(r.probability, half, least=3), change))
         parts["scenarios"] = {"figures": figs, "rows": rows}
     constraint = _read_csv(run_dir, "constraint.csv")
     if constraint is not None:
