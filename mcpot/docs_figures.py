@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +86,7 @@ def figures_horizon(samples: int = 20_000, seed: int = SEED, jobs: int = -1) -> 
 def figures_compare(samples: int = 20_000, seed: int = SEED, jobs: int = -1) -> Figures:
     """``mcpot stress --compare-priors priors-literature``: percentile of each published figure."""
     from mcpot.engine.run import RunConfig
+    from mcpot.precision import probability_se
     from mcpot.stress.compare import compare_priors
 
     base = RunConfig(sectors=SECTORS, samples=samples, seed=seed, jobs=jobs)
@@ -95,7 +95,7 @@ def figures_compare(samples: int = 20_000, seed: int = SEED, jobs: int = -1) -> 
     out = {}
     for r in table[table.prior_set == "compared"].itertuples():
         p = r.percentile / 100
-        se = 100 * max(math.sqrt(p * (1 - p) / samples), 1 / samples)
+        se = 100 * probability_se(p, samples)
         out[f"compare.{r.output}"] = (r.percentile, se)
     return out
 

@@ -25,9 +25,10 @@ def plus_minus(value: float, half_width: float, least: int = 2) -> str:
     return f"{value:.{d}f} ± {half_width:.{d}f}"
 
 
-def probability_half_width(p: float, n: int) -> float:
-    """95% half-width of a probability ``p`` estimated from ``n`` draws, from Agresti and Coull's
-    adjusted estimate ``(n p + 2) / (n + 4)``: the binomial half-width where ``p`` is well inside (0, 1),
-    and not zero at 0 or 1 (no draw in the event still leaves it uncertain by about ``4 / n``)."""
+def probability_se(p, n):
+    """Monte Carlo standard error of a probability ``p`` (a float or an array) estimated from ``n`` draws,
+    from Agresti and Coull's adjusted estimate ``(n p + 2) / (n + 4)``: the binomial error where ``p`` is
+    well inside (0, 1), and not zero at 0 or 1 (where no draw met the event, its 95% half-width
+    ``Z95 * probability_se(p, n)`` is about ``2.8 / n``, not 0)."""
     adjusted = (n * p + 2) / (n + 4)
-    return Z95 * math.sqrt(adjusted * (1 - adjusted) / (n + 4))
+    return (adjusted * (1 - adjusted) / (n + 4)) ** 0.5

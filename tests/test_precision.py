@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from mcpot.precision import decimals, plus_minus
@@ -29,16 +30,19 @@ def test_probabilities_keep_three_decimals():
     assert decimals(0.0096) == 3  # 0.0096 rounds to 0.010: three decimals still show it
 
 
-def test_probability_half_width_by_hand():
+def test_probability_se_by_hand():
     """Agresti-Coull: n = 96, p = 0.5 -> (48 + 2) / 100 = 0.5, 1.96 * sqrt(0.25 / 100) = 0.098; p = 0 ->
     2 / 100 = 0.02, 1.96 * sqrt(0.02 * 0.98 / 100) = 0.0274: no draw in the event is not certainty."""
-    from mcpot.precision import probability_half_width
+    from mcpot.precision import Z95, probability_se
 
-    assert probability_half_width(0.5, 96) == pytest.approx(1.959964 * 0.05)
-    assert probability_half_width(0.0, 96) == pytest.approx(1.959964 * math.sqrt(0.02 * 0.98 / 100))
-    assert probability_half_width(1.0, 96) == pytest.approx(probability_half_width(0.0, 96))
+    assert Z95 * probability_se(0.5, 96) == pytest.approx(1.959964 * 0.05)
+    assert Z95 * probability_se(0.0, 96) == pytest.approx(1.959964 * math.sqrt(0.02 * 0.98 / 100))
+    assert Z95 * probability_se(1.0, 96) == pytest.approx(Z95 * probability_se(0.0, 96))
     # far from 0 and 1 it is the binomial half-width: p = 0.473, n = 10^5 -> 0.0031
-    assert probability_half_width(0.473, 10**5) == pytest.approx(
+    assert Z95 * probability_se(0.473, 10**5) == pytest.approx(
         1.96 * math.sqrt(0.473 * 0.527 / 1e5), rel=1e-3
     )
-    assert plus_minus(0.0, probability_half_width(0.0, 20_000)) == "0.0000 ± 0.0001"
+    assert plus_minus(0.0, Z95 * probability_se(0.0, 20_000)) == "0.0000 ± 0.0001"
+    # arrays too (a claims table's column), element by element
+    se = probability_se(np.array([0.0, 0.5]), 96)
+    assert se.tolist() == pytest.approx([probability_se(0.0, 96), probability_se(0.5, 96)])

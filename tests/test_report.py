@@ -16,7 +16,7 @@ from PIL import Image
 
 from mcpot.engine.run import RunConfig, run
 from mcpot.errors import McpotError
-from mcpot.precision import plus_minus, probability_half_width
+from mcpot.precision import Z95, plus_minus, probability_se
 from mcpot.report.html import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -126,7 +126,7 @@ def test_report_tables_hold_results_claims_and_priors(run_dir, report) -> None:
     claims = pd.read_csv(run_dir / "claims.csv")
     band = claims.query("quantity == 'band'").iloc[0]
     # the probability with its 95% MC error: about 1.96 binomial standard errors (Agresti-Coull, n = 3000)
-    half = probability_half_width(band.probability, 3000)
+    half = Z95 * probability_se(band.probability, 3000)
     assert half == pytest.approx(1.96 * band.mc_se, rel=0.05)
     assert plus_minus(band.probability, half, least=3) in text and "probability ± 95% MC error" in text
     assert "band within the report&#39;s 3%-9%" in text

@@ -198,13 +198,13 @@ def test_discovery_finds_the_dominant_input(capsys):
 
 
 def test_stress_report_shows_each_probability_with_its_95_percent_error(tmp_path):
-    from mcpot.precision import plus_minus, probability_half_width
+    from mcpot.precision import Z95, plus_minus, probability_se
     from mcpot.report.html import write_report
 
     res = run_stress(BASE, [LOW], out_dir=tmp_path / "s")
     text = write_report(res.run_dir).read_text(encoding="utf-8")
     assert "P(band inside the report&#39;s) ± 95% MC error" in text
     for r in res.claims[res.claims.quantity == "band"].itertuples():
-        half = probability_half_width(r.probability, BASE.samples)
+        half = Z95 * probability_se(r.probability, BASE.samples)
         assert 0 < half < 0.05  # a few thousand samples: about +-0.01
         assert f'<td class="num">{plus_minus(r.probability, half, least=3)}</td>' in text

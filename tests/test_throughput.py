@@ -18,7 +18,7 @@ from mcpot.model.distributions import ppf
 from mcpot.model.kernel import model_years
 from mcpot.model.priors import load_priors
 from mcpot.model.space import ParameterSpace, evaluate, evaluate_sectors, flatten
-from mcpot.precision import probability_half_width
+from mcpot.precision import Z95, probability_se
 
 
 def test_counts_by_hand_with_under_and_overflow():
@@ -147,7 +147,7 @@ def test_run_with_late_horizon_prints_growth(tmp_path, capsys):
     # probabilities carry their 95% MC error (Agresti-Coull at n = 3000: about +-0.01 near 0.1, 0.5)
     band = next(row for row in text.splitlines() if row.startswith("cement") and "report's 3%-9%" in row)
     p, half = re.search(r"\]\s+([\d.]+) ± ([\d.]+) \(report's", band).groups()
-    assert float(half) == pytest.approx(probability_half_width(float(p), 3000), abs=0.006)
+    assert float(half) == pytest.approx(Z95 * probability_se(float(p), 3000), abs=0.006)
     assert "± 0.0" in line.split("]")[-1]  # P(growth slows), near 1: its error is not shown as zero
 
 

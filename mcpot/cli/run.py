@@ -7,7 +7,7 @@ import sys
 
 from mcpot.cli.common import command, run_config
 from mcpot.errors import McpotError
-from mcpot.precision import plus_minus, probability_half_width
+from mcpot.precision import Z95, plus_minus
 
 
 @command("run")
@@ -85,8 +85,9 @@ def _interval(w, output: str, scale: float, unit: str) -> str:
     return f"{scale * r.p50:6.1f}{unit} [{scale * r.p5:5.1f}, {scale * r.p95:5.1f}]"
 
 
-def _probability(p: float, n: int) -> str:
-    return plus_minus(p, probability_half_width(p, n), least=2)
+def _probability(claim) -> str:
+    """A claims-table row's probability ± its 95% MC error."""
+    return plus_minus(claim.probability, Z95 * claim.mc_se)
 
 
 def print_run(result) -> None:
@@ -105,7 +106,7 @@ def print_run(result) -> None:
         band = claims[(claims.sector == sector) & (claims.quantity == "band")]
         claim = "  no published band"
         if len(band):
-            p = _probability(band.probability.iloc[0], cfg.samples)
+            p = _probability(band.iloc[0])
             claim = f"  {p} ({band.claim.iloc[0].removeprefix('band within the ')})"
         cells = [_interval(w, f"{sector}.total.{y}", 1, " ") for y in (2025, 2030, 2035)]
         cells += [
@@ -131,7 +132,7 @@ def print_growth(result, w) -> None:
         r, g = w.loc[f"{sector}.peak_growth_year"], w.loc[f"{sector}.growth_ratio"]
         p = "  n/a"
         if len(slows):
-            p = f"  {_probability(slows.probability.iloc[0], result.config.samples)}"
+            p = f"  {_probability(slows.iloc[0])}"
         year = f"{r.p50:.0f} [{r.p5:.0f}, {r.p95:.0f}]"
         ratio = f"{g.p50:.2f} [{g.p5:.2f}, {g.p95:.2f}]"
         print(f"{sector:<14}{year:>28}{ratio:>30}{p}")

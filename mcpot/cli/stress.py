@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mcpot.cli.common import _where, command, run_config
-from mcpot.precision import decimals, plus_minus, probability_half_width
+from mcpot.precision import Z95, decimals, plus_minus
 
 
 @command("stress")
@@ -51,7 +51,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
             claim = ""
             if (sc.name, sector) in claims.index:
                 p = claims.loc[(sc.name, sector)]
-                half = probability_half_width(p.probability, base.samples)
+                half = Z95 * p.mc_se
                 change = f"{p.probability_change:+.{decimals(half)}f}"
                 claim = f"; P(band in report's) {plus_minus(p.probability, half)} ({change})"
             print(f"  {sector:<14} " + "; ".join(cells) + claim)

@@ -25,6 +25,7 @@ from mcpot.model.kernel import BAND_YEARS, MAX_HORIZON, READINGS
 from mcpot.model.priors import available_sectors, published
 from mcpot.model.reference import SHARE_YEAR, Published
 from mcpot.model.space import ParameterSpace, evaluate, output_columns
+from mcpot.precision import probability_se
 
 if TYPE_CHECKING:  # pandas is imported where tables are built: chunk workers never load it
     import pandas as pd
@@ -355,14 +356,15 @@ def summary_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
 
 
 def claims_table(stats: Stats, task: ChunkTask) -> pd.DataFrame:
-    """Probability of each claim under the priors, with its binomial MC error and the model's 90% interval."""
+    """Probability of each claim under the priors, with its MC error (:func:`mcpot.precision.probability_se`)
+    and the model's 90% interval."""
 
     cfg = task.config
     columns = output_columns(task.space, cfg.horizon, cfg.reading)
     claims = build_claims(columns, cfg.tolerance, published(task.space.sectors)).table.copy()
     p = stats.claims / stats.n
     claims["probability"] = p
-    claims["mc_se"] = np.sqrt(p * (1 - p) / stats.n)
+    claims["mc_se"] = probability_se(p, stats.n)
     q, _ = percentile_table(stats, task.grid)
     for pct in (5.0, 50.0, 95.0):
         values = q[:, PERCENTILES.index(pct)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcpot.engine import runs
-from mcpot.precision import decimals, plus_minus, probability_half_width
+from mcpot.precision import Z95, decimals, plus_minus
 from mcpot.report import plots
 from mcpot.report.parts import MAX_FIGURES, TOTAL_YEARS, _figure, _fmt, _on_axes, _png_uri, _read_csv
 
@@ -171,9 +171,8 @@ def _stress(run_dir: Path) -> dict | None:
         claims = _read_csv(run_dir, "stress_claims.csv")
         rows = []
         if claims is not None:
-            n = runs.read_manifest(run_dir)["config"]["samples"]  # every scenario runs the same samples
             for r in claims[claims.quantity == "band"].itertuples():
-                half = probability_half_width(r.probability, n)
+                half = Z95 * r.mc_se
                 change = f"{r.probability_change:+.{decimals(half, least=3)}f}"
                 rows.append((r.scenario, r.sector, plus_minus(r.probability, half, least=3), change))
         parts["scenarios"] = {"figures": figs, "rows": rows}

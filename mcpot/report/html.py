@@ -24,7 +24,7 @@ from mcpot.engine import runs
 from mcpot.model.kernel import get_reading
 from mcpot.model.priors import SectorPriors, published
 from mcpot.model.reference import Published
-from mcpot.precision import plus_minus, probability_half_width
+from mcpot.precision import Z95, plus_minus
 from mcpot.report import plots
 
 __all__ = ["render_report", "write_report"]
@@ -47,14 +47,9 @@ from mcpot.report.provenance import _manifest_context, _priors_context
 from mcpot.report.robustness import robustness_context
 
 
-def _samples(manifest: dict):
-    """Samples a run has evaluated (those done, for an unfinished run)."""
-    return manifest.get("samples_done", manifest.get("config", {}).get("samples"))
-
-
 def _header(run_dir: Path, manifest: dict) -> dict:
     cfg = manifest.get("config", {})
-    n = _samples(manifest)
+    n = manifest.get("samples_done", cfg.get("samples"))
     return {
         "folder": str(run_dir.resolve()),
         "kind": manifest.get("kind", "run"),
@@ -117,9 +112,9 @@ def _claim_text(row) -> str:
     return str(row.claim)
 
 
-def _claims(claims: pd.DataFrame, n: int) -> list[tuple]:
+def _claims(claims: pd.DataFrame) -> list[tuple]:
     """Rows of the claims table: sector, claim (the band's in bold), probability ± its 95% Monte Carlo
-    error from ``n`` draws (:func:`mcpot.precision.probability_half_width`), model median."""
+    error, model median."""
     rows = []
     for row in claims.itertuples():
         pct = row.quantity in ("share", "band_low", "band_high")
@@ -129,7 +124,7 @@ def _claims(claims: pd.DataFrame, n: int) -> list[tuple]:
             if np.isnan(row.model_p50)
             else f"{fmt(row.model_p50)} [{fmt(row.model_p5)}, {fmt(row.model_p95)}]"
         )
-        prob = plus_minus(row.probability, probability_half_width(row.probability, n), least=3)
+        prob = plus_minus(row.probability, Z95 * row.mc_se, least=3)
         text = styled(_claim_text(row), "bold") if row.quantity == "band" else _claim_text(row)
         rows.append((row.sector, text, prob, interval))
     return rows
@@ -268,7 +263,7 @@ def render_report(run_dir: str | Path) -> str:
         header=_header(run_dir, manifest),
         readings=_reading_items(manifest),
         results=results,
-        claims=None if claims is None else _claims(claims, _samples(manifest)),
+        claims=None if claims is None else _claims(claims),
         has_robustness=has_robustness,
         **analyses,
         priors=_priors_context(priors, manifest, problem),

@@ -53,7 +53,7 @@ from mcpot.model.overrides import apply_overrides
 from mcpot.model.priors import DEFAULT_PRIORS_DIR, SectorPriors, available_sectors, load_priors, published
 from mcpot.model.space import ParameterSpace, output_columns
 from mcpot.model.variants import drop_correlations, scale_widths, swap_families
-from mcpot.precision import plus_minus
+from mcpot.precision import plus_minus, probability_se
 from mcpot.sensitivity.sector import SectorModel, short
 from mcpot.sensitivity.sobol_replicates import analyze_replicates
 
@@ -212,7 +212,7 @@ def _measure(cfg: RobustnessConfig, v: Variant, sector: str, i: int, k: int, ban
     if band is not None:
         p = float(np.mean((low >= band[0]) & (low <= band[1]) & (high >= band[0]) & (high <= band[1])))
         rows.append({"kind": "probability", "output": f"{sector}.band", "value": p,
-                     "se": np.sqrt(p * (1 - p) / low.size)})  # fmt: skip
+                     "se": probability_se(p, low.size)})  # fmt: skip
     for out, y in zip(outputs, (low, high), strict=True):
         rows.append({"kind": "median", "output": out, "value": float(np.median(y)), "se": _median_se(y)})
     return rows
