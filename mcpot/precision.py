@@ -25,6 +25,12 @@ def plus_minus(value: float, half_width: float, least: int = 2) -> str:
     return f"{value:.{d}f} ± {half_width:.{d}f}"
 
 
+def signed(change: float, half_width: float, least: int = 2) -> str:
+    """``change`` with its sign, to the decimals :func:`plus_minus` shows ``half_width`` with: a
+    difference from a baseline printed beside ``plus_minus(value, half_width)``."""
+    return f"{change:+.{decimals(half_width, least)}f}"
+
+
 def probability_se(p, n):
     """Monte Carlo standard error of a probability ``p`` (a float or an array) estimated from ``n`` draws,
     from Agresti and Coull's adjusted estimate ``(n p + 2) / (n + 4)``: the binomial error where ``p`` is

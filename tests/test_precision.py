@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from mcpot.precision import decimals, plus_minus
+from mcpot.precision import decimals, plus_minus, signed
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,9 @@ def test_probability_se_by_hand():
     # arrays too (a claims table's column), element by element
     se = probability_se(np.array([0.0, 0.5]), 96)
     assert se.tolist() == pytest.approx([probability_se(0.0, 96), probability_se(0.5, 96)])
+
+
+def test_signed_change_takes_the_decimals_of_the_half_width():
+    """Beside 0.13 ± 0.01 a change of -0.0938 prints -0.09; beside 0.037 ± 0.006, -0.094."""
+    assert signed(-0.0938, 0.01) == "-0.09" and signed(-0.0938, 0.006) == "-0.094"
+    assert signed(0.0, 0.01, least=3) == "+0.000" and signed(0.1247, 0.0004) == "+0.1247"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mcpot.cli.common import _where, command, run_config
-from mcpot.precision import Z95, decimals, plus_minus
+from mcpot.precision import Z95, plus_minus, signed
 
 
 @command("stress")
@@ -52,7 +52,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
             if (sc.name, sector) in claims.index:
                 p = claims.loc[(sc.name, sector)]
                 half = Z95 * p.mc_se
-                change = f"{p.probability_change:+.{decimals(half)}f}"
+                change = signed(p.probability_change, half)
                 claim = f"; P(band in report's) {plus_minus(p.probability, half)} ({change})"
             print(f"  {sector:<14} " + "; ".join(cells) + claim)
     if args.compare_priors:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcpot.engine import runs
-from mcpot.precision import Z95, decimals, plus_minus
+from mcpot.precision import Z95, plus_minus, signed
 from mcpot.report import plots
 from mcpot.report.parts import MAX_FIGURES, TOTAL_YEARS, _figure, _fmt, _on_axes, _png_uri, _read_csv
 
@@ -173,8 +173,8 @@ def _stress(run_dir: Path) -> dict | None:
         if claims is not None:
             for r in claims[claims.quantity == "band"].itertuples():
                 half = Z95 * r.mc_se
-                change = f"{r.probability_change:+.{decimals(half, least=3)}f}"
-                rows.append((r.scenario, r.sector, plus_minus(r.probability, half, least=3), change))
+                p = plus_minus(r.probability, half, least=3)
+                rows.append((r.scenario, r.sector, p, signed(r.probability_change, half, least=3)))
         parts["scenarios"] = {"figures": figs, "rows": rows}
     constraint = _read_csv(run_dir, "constraint.csv")
     if constraint is not None:
